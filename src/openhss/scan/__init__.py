@@ -1,0 +1,1 @@
+"""Reads container images in one pass and reports what is inside: components, unsafe settings, malware."""
