@@ -1,0 +1,5 @@
+"""`python -m openhss` runs the CLI."""
+
+from openhss.cli import main
+
+main()
