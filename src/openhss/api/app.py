@@ -1,0 +1,37 @@
+"""The ASGI application: routers, the error envelope, request ids; built from one ServerContext."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from openhss import __version__
+from openhss.api import errors, iam, images
+from openhss.api.context import ServerContext
+from openhss.api.middleware import RequestIdMiddleware
+from openhss.config import Settings
+from openhss.identity import IdentityDirectory, SecretBox
+from openhss.store import Database
+
+
+def build_context(settings: Settings, db: Database | None = None) -> ServerContext:
+    """The shared server state; the database is migrated by the caller (`server`, `db migrate`)."""
+    database = db or Database(settings.database_url)
+    identity = IdentityDirectory(database, SecretBox.from_settings(settings), settings.token_ttl_seconds)
+    return ServerContext(settings=settings, db=database, identity=identity)
+
+
+def create_app(context: ServerContext) -> FastAPI:
+    """The application serving the provider's API over `context`."""
+    app = FastAPI(
+        title="OpenHSS",
+        version=__version__,
+        description="Self-hosted container-image security with the provider's Host Security Service API.",
+    )
+    # A signature covers the path with a trailing "/" either way, so never redirect on one.
+    app.router.redirect_slashes = False
+    app.state.context = context
+    errors.install(app)
+    app.include_router(iam.router)
+    app.include_router(images.router)
+    app.add_middleware(RequestIdMiddleware)
+    return app

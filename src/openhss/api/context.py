@@ -1,0 +1,29 @@
+"""What every route needs from the server: settings, the store and the identity directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from openhss.config import Settings
+from openhss.identity import IdentityDirectory
+from openhss.store import Database
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """Built once per server process and shared by every request."""
+
+    settings: Settings
+    """The configuration."""
+    db: Database
+    """The store."""
+    identity: IdentityDirectory
+    """Users, tokens, access keys."""
+
+
+def server_context(request: Request) -> ServerContext:
+    """The context of the app serving `request` (a FastAPI dependency)."""
+    context: ServerContext = request.app.state.context
+    return context

@@ -1,0 +1,38 @@
+"""`openhss server`: migrate the store and serve the API."""
+
+from __future__ import annotations
+
+import click
+
+from openhss.config import Settings
+
+
+@click.command("server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port.")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="PEM certificate (HTTPS).")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM private key (HTTPS).")
+def command(host: str, port: int, tls_cert: str | None, tls_key: str | None) -> None:
+    """Serve the API (migrates the database first)."""
+    serve(Settings.from_env(), host, port, tls_cert, tls_key)
+
+
+def serve(settings: Settings, host: str, port: int, tls_cert: str | None, tls_key: str | None) -> None:
+    """Migrate, build the app and run it until interrupted."""
+    import uvicorn
+
+    from openhss.api.app import build_context, create_app
+
+    if bool(tls_cert) != bool(tls_key):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    context = build_context(settings)
+    context.db.migrate()
+    uvicorn.run(
+        create_app(context),
+        host=host,
+        port=port,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+        log_level="info",
+        server_header=False,
+    )

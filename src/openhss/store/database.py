@@ -1,0 +1,104 @@
+"""The one database handle: engine creation (SQLite WAL or PostgreSQL), migrations, transactions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+# Any fixed number: serialises migrations when several servers start at once on PostgreSQL.
+_MIGRATION_LOCK = 7264_4877
+
+
+class StoreError(Exception):
+    """The store cannot be opened or migrated."""
+
+
+def now_ms() -> int:
+    """Current time in integer milliseconds since the epoch, the unit of every stored time."""
+    return time.time_ns() // 1_000_000
+
+
+class Database:
+    """Owns the engine; `begin()` is the one way to run a transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = _create_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self, *, write: bool = False) -> Iterator[Connection]:
+        """A connection inside a transaction: committed on success, rolled back on any error.
+
+        `write=True` says the transaction will write: SQLite then takes the write lock at BEGIN
+        (BEGIN IMMEDIATE), so a read-then-write never fails on a lock upgrade; readers never wait.
+        """
+        with self.engine.connect() as conn:
+            if write:
+                conn = conn.execution_options(openhss_write=True)
+            with conn.begin():
+                yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (safe to call from several processes at once)."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except Exception as exc:
+            raise StoreError(f"cannot migrate the database at {_safe_url(self.url)}: {exc}") from exc
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling is switched off (see _sqlite_pragmas); BEGIN is ours.
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    raise StoreError(f"unsupported database URL {_safe_url(url)}: use sqlite:/// or postgresql+psycopg://")
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("openhss_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

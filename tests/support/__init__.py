@@ -1,0 +1,1 @@
+"""Test support: real services (PostgreSQL, a live OpenHSS server) started by the tests themselves."""
