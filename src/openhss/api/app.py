@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from openhss import __version__
-from openhss.api import errors, iam, images
+from openhss.api import agent, errors, iam, images
 from openhss.api.context import ServerContext
 from openhss.api.middleware import RequestIdMiddleware
 from openhss.config import Settings
 from openhss.identity import IdentityDirectory, SecretBox
+from openhss.inventory import AgentRegistry
 from openhss.store import Database
 
 
@@ -17,7 +18,7 @@ def build_context(settings: Settings, db: Database | None = None) -> ServerConte
     """The shared server state; the database is migrated by the caller (`server`, `db migrate`)."""
     database = db or Database(settings.database_url)
     identity = IdentityDirectory(database, SecretBox.from_settings(settings), settings.token_ttl_seconds)
-    return ServerContext(settings=settings, db=database, identity=identity)
+    return ServerContext(settings=settings, db=database, identity=identity, agents=AgentRegistry(database))
 
 
 def create_app(context: ServerContext) -> FastAPI:
@@ -33,5 +34,6 @@ def create_app(context: ServerContext) -> FastAPI:
     errors.install(app)
     app.include_router(iam.router)
     app.include_router(images.router)
+    app.include_router(agent.router)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from openhss.config import Settings
 from openhss.identity import IdentityDirectory
+from openhss.inventory import AgentRegistry
 from openhss.store import Database
 
 
@@ -21,6 +22,8 @@ class ServerContext:
     """The store."""
     identity: IdentityDirectory
     """Users, tokens, access keys."""
+    agents: AgentRegistry
+    """Agent enrollment and credentials."""
 
 
 def server_context(request: Request) -> ServerContext:

@@ -18,6 +18,7 @@ from openhss.identity import (
     NotFound,
     SecretKeyError,
 )
+from openhss.inventory import InventoryError
 
 log = logging.getLogger("openhss.api")
 
@@ -94,4 +95,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IdentityError, identity_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+    async def inventory_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, InventoryError)
+        status = {"HSS.0010": 403, "HSS.0011": 404, "APIG.0301": 401, "APIG.0307": 401}.get(exc.code, 400)
+        return envelope(status, exc.code, str(exc))
+
     app.add_exception_handler(SecretKeyError, secret_key_error)
+    app.add_exception_handler(InventoryError, inventory_error)

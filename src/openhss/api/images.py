@@ -1,21 +1,45 @@
-"""`/v5/{project_id}/image/...`: the local image list."""
+"""`/v5/{project_id}/image/...`: the local image list (ListImageLocal)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from openhss.api.auth import project_access
-from openhss.identity import ProjectAccess
+from openhss.api.context import ServerContext, server_context
+from openhss.identity import AccessDenied, ProjectAccess
+from openhss.inventory import ImagePage, ImageQuery, list_local_images, parse_query
+from openhss.inventory.query import ALL_GRANTED
 
 router = APIRouter()
 
 
 @router.get("/v5/{project_id}/image/local-repositories", tags=["image"])
-def list_local_images(
+async def list_local_repositories(
     project_id: str,
+    request: Request,
     access: Annotated[ProjectAccess, Depends(project_access)],
+    context: Annotated[ServerContext, Depends(server_context)],
 ) -> dict[str, Any]:
-    """List local images (ListImageLocal)."""
-    return {"total_num": 0, "data_list": []}
+    """Local images of the project, aggregated over every host where each is present.
+
+    Query parameters (all optional): enterprise_project_id, offset, limit, image_name,
+    image_version, scan_status, local_image_type, image_size, start_latest_update_time,
+    end_latest_update_time, start_latest_scan_time, end_latest_scan_time, has_vul, host_name,
+    host_id, host_ip, container_id, container_name, pod_id, pod_name, app_name, has_container.
+    """
+    query = parse_query(request.query_params)
+    if query.enterprise_project_id != ALL_GRANTED and not access.allows(query.enterprise_project_id):
+        raise AccessDenied(f"no access to enterprise project {query.enterprise_project_id}")
+    page = await run_in_threadpool(_page, context, project_id, query, access.enterprise_projects)
+    return {"total_num": page.total_num, "data_list": [asdict(row) for row in page.rows]}
+
+
+def _page(
+    context: ServerContext, project_id: str, query: ImageQuery, eps: frozenset[str] | None
+) -> ImagePage:
+    with context.db.begin() as conn:
+        return list_local_images(conn, project_id, query, eps)

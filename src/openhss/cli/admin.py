@@ -1,11 +1,14 @@
-"""`openhss admin`: accounts, projects, grants, access keys and tokens, from the command line."""
+"""`openhss admin`: accounts, projects, grants, keys, tokens, agents and hosts, from the command line."""
 
 from __future__ import annotations
+
+from typing import BinaryIO
 
 import click
 
 from openhss.cli._context import open_context
 from openhss.identity import ALL_ENTERPRISE_PROJECTS
+from openhss.inventory import apply_report, parse_report
 
 
 @click.group("admin")
@@ -111,3 +114,45 @@ def set_password(domain: str, user: str, password: str) -> None:
 def create_token(domain: str, user: str, project: str) -> None:
     """Print a token for scripts (valid 24 h), without a password."""
     click.echo(open_context().identity.issue_token_for(domain, user, project).value)
+
+
+@command.command("create-enroll-token")
+@click.option("--project", required=True, help="Project id.")
+@click.option("--enterprise-project", default="0", show_default=True, help="Enterprise project of the host.")
+@click.option(
+    "--ttl-hours", default=24, show_default=True, type=click.IntRange(1, 24 * 365), help="Validity."
+)
+def create_enroll_token(project: str, enterprise_project: str, ttl_hours: int) -> None:
+    """Print a one-time token that enrolls one agent (one host)."""
+    click.echo(open_context().agents.create_enroll_token(project, enterprise_project, ttl_hours * 3600))
+
+
+@command.command("revoke-agent")
+@click.argument("agent_id")
+def revoke_agent(agent_id: str) -> None:
+    """Refuse an agent's credential from now on (its host keeps its last state)."""
+    open_context().agents.revoke(agent_id)
+    click.echo("revoked")
+
+
+@command.command("delete-host")
+@click.argument("host_id")
+def delete_host(host_id: str) -> None:
+    """Remove a host, its images' presence and its containers; revoke its agent."""
+    open_context().agents.delete_host(host_id)
+    click.echo("deleted")
+
+
+@command.command("ingest")
+@click.argument("report", type=click.File("rb"))
+def ingest(report: BinaryIO) -> None:
+    """Apply an inventory report (openhss.inventory/v1 JSON; `-` for stdin) as the agent would."""
+    context = open_context()
+    parsed = parse_report(report.read())
+    result = apply_report(context.db, parsed, None, context.settings.swr_hosts)
+    if result.applied:
+        click.echo(
+            f"applied: {result.images} images, {result.containers} containers on host {parsed.host_id}"
+        )
+    else:
+        click.echo("not applied: the store already holds this snapshot or a newer one")

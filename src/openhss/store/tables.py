@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -90,4 +91,149 @@ tokens = Table(
     Column("issued_ms", BigInteger, nullable=False),
     Column("expires_ms", BigInteger, nullable=False),
     Index("ix_tokens_user_id", "user_id"),
+)
+
+# --- inventory: hosts, agents, local images, presence, containers -------------------------------
+
+enroll_tokens = Table(
+    "enroll_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("project_id", String(32), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("enterprise_project_id", String(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Column("used_ms", BigInteger, nullable=True),
+)
+
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("project_id", String(32), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("enterprise_project_id", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("agent_id", String(36), nullable=False),
+    Column("os", String(255), nullable=False, default=""),
+    Column("engine", String(64), nullable=False, default=""),
+    Column("last_seen_ms", BigInteger, nullable=False),
+    Column("run_id", String(64), nullable=False, default=""),
+    Column("run_started_ms", BigInteger, nullable=False, default=0),
+    Column("seq", BigInteger, nullable=False, default=-1),
+    Column("created_ms", BigInteger, nullable=False),
+    Index("ix_hosts_project_id_enterprise_project_id", "project_id", "enterprise_project_id"),
+)
+
+host_addresses = Table(
+    "host_addresses",
+    metadata,
+    Column("host_id", String(36), ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Index("ix_host_addresses_address", "address"),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("project_id", String(32), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("host_id", String(36), nullable=False, index=True),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("revoked_ms", BigInteger, nullable=True),
+)
+
+# One row per project + image name + version + image ID (config digest).
+images = Table(
+    "images",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("project_id", String(32), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("image_name", String(512), nullable=False),
+    Column("image_version", String(256), nullable=False),
+    Column("config_digest", String(71), nullable=False),
+    Column("repo_digest", String(71), nullable=False, default=""),
+    Column("image_size", BigInteger, nullable=False, default=0),
+    Column("created_ms", BigInteger, nullable=False, default=0),
+    Column("local_image_type", String(16), nullable=False),
+    Column("scan_status", String(16), nullable=False, default="unscan"),
+    Column("latest_scan_ms", BigInteger, nullable=False, default=0),
+    Column("vul_num", BigInteger, nullable=False, default=0),
+    Column("unsafe_setting_num", BigInteger, nullable=False, default=0),
+    Column("malicious_file_num", BigInteger, nullable=False, default=0),
+    Column("component_num", BigInteger, nullable=False, default=0),
+    Column("scan_failed_desc", String(64), nullable=False, default=""),
+    Column("severity_level", String(16), nullable=False, default=""),
+    Column("non_scan_reason", String(255), nullable=False, default=""),
+    UniqueConstraint("project_id", "image_name", "image_version", "config_digest"),
+    Index("ix_images_config_digest", "config_digest"),
+    Index("ix_images_project_id_image_size", "project_id", "image_size"),
+    Index("ix_images_project_id_scan_status_latest_scan_ms", "project_id", "scan_status", "latest_scan_ms"),
+)
+
+# An image's presence per enterprise project, with the counts the list shows: maintained on ingest.
+image_scopes = Table(
+    "image_scopes",
+    metadata,
+    Column("image_id", String(36), ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
+    Column("enterprise_project_id", String(64), primary_key=True),
+    Column("project_id", String(32), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("host_num", BigInteger, nullable=False),
+    Column("container_num", BigInteger, nullable=False),
+    Index(
+        "ix_image_scopes_listing",
+        "project_id",
+        "enterprise_project_id",
+        "created_ms",
+        "image_id",
+    ),
+)
+
+image_hosts = Table(
+    "image_hosts",
+    metadata,
+    Column("image_id", String(36), ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
+    Column("host_id", String(36), ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("enterprise_project_id", String(64), nullable=False),
+    Index("ix_image_hosts_host_id", "host_id"),
+)
+
+containers = Table(
+    "containers",
+    metadata,
+    Column("host_id", String(36), ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("container_id", String(128), primary_key=True),
+    Column("project_id", String(32), nullable=False),
+    Column("enterprise_project_id", String(64), nullable=False),
+    Column("image_id", String(36), ForeignKey("images.id", ondelete="SET NULL"), nullable=True),
+    Column("name", String(255), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("image_ref", String(512), nullable=False),
+    Column("config_digest", String(71), nullable=False),
+    Column("pod_id", String(128), nullable=False, default=""),
+    Column("pod_name", String(255), nullable=False, default=""),
+    Column("pod_namespace", String(255), nullable=False, default=""),
+    Column("created_ms", BigInteger, nullable=False, default=0),
+    Index("ix_containers_image_id", "image_id"),
+    Index("ix_containers_project_id_container_id", "project_id", "container_id"),
+    Index("ix_containers_project_id_pod_id", "project_id", "pod_id"),
+)
+
+# What is inside an image (by config digest, so one scan serves every row and host): names are
+# interned so that substring search runs over the few distinct names, not every component row.
+component_names = Table(
+    "component_names",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("name", String(512), nullable=False, unique=True),
+)
+
+image_components = Table(
+    "image_components",
+    metadata,
+    Column("config_digest", String(71), primary_key=True),
+    Column("name_id", BigInteger, ForeignKey("component_names.id"), primary_key=True),
+    Index("ix_image_components_name_id", "name_id"),
 )

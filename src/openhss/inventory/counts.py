@@ -1,0 +1,59 @@
+"""The counts the list shows (host_num, container_num per enterprise project), kept exact on every change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from openhss.store.tables import containers, image_hosts, image_scopes, images
+
+_CHUNK = 500
+
+
+def refresh_counts(conn: Connection, image_ids: Iterable[str]) -> None:
+    """Recompute the per-enterprise-project rows of `image_ids` from presence and containers.
+
+    Recomputing from the indexed presence rows (rather than adding deltas) keeps the counts exact
+    whatever happened before; it touches only the images a change involved.
+    """
+    ids = sorted(set(image_ids))
+    for start in range(0, len(ids), _CHUNK):
+        _refresh(conn, ids[start : start + _CHUNK])
+
+
+def _refresh(conn: Connection, ids: list[str]) -> None:
+    host_counts = conn.execute(
+        select(image_hosts.c.image_id, image_hosts.c.enterprise_project_id, func.count())
+        .where(image_hosts.c.image_id.in_(ids))
+        .group_by(image_hosts.c.image_id, image_hosts.c.enterprise_project_id)
+    ).all()
+    container_counts = {
+        (row[0], row[1]): row[2]
+        for row in conn.execute(
+            select(containers.c.image_id, containers.c.enterprise_project_id, func.count())
+            .where(containers.c.image_id.in_(ids))
+            .group_by(containers.c.image_id, containers.c.enterprise_project_id)
+        )
+    }
+    meta = {
+        row.id: row
+        for row in conn.execute(
+            select(images.c.id, images.c.project_id, images.c.created_ms).where(images.c.id.in_(ids))
+        )
+    }
+    conn.execute(delete(image_scopes).where(image_scopes.c.image_id.in_(ids)))
+    rows = [
+        {
+            "image_id": image_id,
+            "enterprise_project_id": ep,
+            "project_id": meta[image_id].project_id,
+            "created_ms": meta[image_id].created_ms,
+            "host_num": host_num,
+            "container_num": container_counts.get((image_id, ep), 0),
+        }
+        for image_id, ep, host_num in host_counts
+        if image_id in meta
+    ]
+    if rows:
+        conn.execute(insert(image_scopes), rows)

@@ -1,0 +1,230 @@
+"""Applying one host's full snapshot in one transaction: images, presence, containers, exact counts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
+
+from openhss.inventory.counts import refresh_counts
+from openhss.inventory.interface import (
+    AgentDenied,
+    AgentIdentity,
+    IngestResult,
+    InventoryReport,
+    ReportedContainer,
+    UnknownHost,
+)
+from openhss.inventory.names import UNTAGGED, ImageRef, local_image_type, parse_ref, repo_digest_for
+from openhss.store import Database, now_ms
+from openhss.store.tables import containers, host_addresses, hosts, image_hosts, images
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class _ImageKey:
+    name: str
+    version: str
+    digest: str
+
+
+def apply_report(
+    db: Database, report: InventoryReport, agent: AgentIdentity | None = None, swr_hosts: tuple[str, ...] = ()
+) -> IngestResult:
+    """Make the store hold exactly what `report` says of its host, unless it is older than what it holds.
+
+    `agent` is the authenticated sender (None for `openhss admin ingest`): it may speak only for
+    its own project and host.
+    """
+    if agent is not None and (agent.project_id != report.project_id or agent.host_id != report.host_id):
+        raise AgentDenied("an agent may report only for its own project and host")
+    with db.begin(write=True) as conn:
+        host = conn.execute(select(hosts).where(hosts.c.id == report.host_id).with_for_update()).first()
+        if host is None:
+            raise UnknownHost(f"host {report.host_id!r} is not enrolled")
+        if host.project_id != report.project_id:
+            raise AgentDenied(f"host {report.host_id!r} belongs to another project")
+        if _is_stale(report, host.run_id, host.run_started_ms, host.seq):
+            return IngestResult(applied=False)
+        _update_host(conn, report)
+        wanted = _image_rows(conn, report, swr_hosts)
+        affected = _set_presence(conn, report.host_id, host.enterprise_project_id, set(wanted.values()))
+        affected |= _set_containers(conn, report, host.enterprise_project_id, wanted)
+        refresh_counts(conn, affected)
+        return IngestResult(applied=True, images=len(set(wanted.values())), containers=len(report.containers))
+
+
+def _is_stale(report: InventoryReport, run_id: str, run_started_ms: int, seq: int) -> bool:
+    if report.run_id == run_id:
+        return report.seq <= seq
+    return report.run_started_ms < run_started_ms
+
+
+def _update_host(conn: Connection, report: InventoryReport) -> None:
+    conn.execute(
+        update(hosts)
+        .where(hosts.c.id == report.host_id)
+        .values(
+            name=report.host.name,
+            os=report.host.os,
+            engine=report.host.engine,
+            run_id=report.run_id,
+            run_started_ms=report.run_started_ms,
+            seq=report.seq,
+            last_seen_ms=now_ms(),
+        )
+    )
+    conn.execute(delete(host_addresses).where(host_addresses.c.host_id == report.host_id))
+    if report.host.addresses:
+        conn.execute(
+            insert(host_addresses),
+            [
+                {"host_id": report.host_id, "address": a.address, "kind": a.kind}
+                for a in report.host.addresses
+            ],
+        )
+
+
+def _image_rows(
+    conn: Connection, report: InventoryReport, swr_hosts: tuple[str, ...]
+) -> dict[_ImageKey, str]:
+    """Image row id for every (name, tag, image ID) on the host, creating rows that are new."""
+    wanted: dict[_ImageKey, dict[str, object]] = {}
+    for image in report.images:
+        refs: list[ImageRef | None] = [parse_ref(tag) for tag in image.repo_tags]
+        for ref in refs or [None]:
+            name, version = (ref.name, ref.tag) if ref else (UNTAGGED, UNTAGGED)
+            key = _ImageKey(name, version, image.id)
+            wanted[key] = {
+                "repo_digest": repo_digest_for(ref, list(image.repo_digests)) if ref else "",
+                "image_size": image.size,
+                "created_ms": image.created_ms,
+                "local_image_type": local_image_type(ref, swr_hosts) if ref else "other_image",
+            }
+    found: dict[_ImageKey, str] = {}
+    keys = list(wanted)
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        rows = conn.execute(
+            select(
+                images.c.id,
+                images.c.image_name,
+                images.c.image_version,
+                images.c.config_digest,
+                images.c.repo_digest,
+            )
+            .where(images.c.project_id == report.project_id)
+            .where(
+                tuple_(images.c.image_name, images.c.image_version, images.c.config_digest).in_(
+                    [(k.name, k.version, k.digest) for k in chunk]
+                )
+            )
+        )
+        for row in rows:
+            key = _ImageKey(row.image_name, row.image_version, row.config_digest)
+            found[key] = row.id
+            known = wanted[key]["repo_digest"]
+            if known and known != row.repo_digest:
+                conn.execute(update(images).where(images.c.id == row.id).values(repo_digest=known))
+    new = [
+        {
+            "id": str(uuid.uuid4()),
+            "project_id": report.project_id,
+            "image_name": key.name,
+            "image_version": key.version,
+            "config_digest": key.digest,
+            "scan_status": "unscan",
+            **attrs,
+        }
+        for key, attrs in wanted.items()
+        if key not in found
+    ]
+    if new:
+        conn.execute(insert(images), new)
+        for values in new:
+            found[
+                _ImageKey(
+                    str(values["image_name"]), str(values["image_version"]), str(values["config_digest"])
+                )
+            ] = str(values["id"])
+    return found
+
+
+def _set_presence(conn: Connection, host_id: str, ep: str, wanted: set[str]) -> set[str]:
+    present = set(
+        conn.execute(select(image_hosts.c.image_id).where(image_hosts.c.host_id == host_id)).scalars()
+    )
+    gone, added = present - wanted, wanted - present
+    for start in range(0, len(gone), _CHUNK):
+        chunk = sorted(gone)[start : start + _CHUNK]
+        conn.execute(
+            delete(image_hosts).where(image_hosts.c.host_id == host_id, image_hosts.c.image_id.in_(chunk))
+        )
+    if added:
+        conn.execute(
+            insert(image_hosts),
+            [{"image_id": i, "host_id": host_id, "enterprise_project_id": ep} for i in added],
+        )
+    return gone | added
+
+
+def _container_image(c: ReportedContainer, rows: dict[_ImageKey, str]) -> str | None:
+    """The image row a container counts for: the one it was created by name, else the first of its ID."""
+    candidates = sorted((k for k in rows if k.digest == c.image_id), key=lambda k: (k.name, k.version))
+    ref = parse_ref(c.image)
+    for key in candidates:
+        if (key.name, key.version) == (ref.name, ref.tag):
+            return rows[key]
+    return rows[candidates[0]] if candidates else None
+
+
+def _set_containers(
+    conn: Connection, report: InventoryReport, ep: str, rows: dict[_ImageKey, str]
+) -> set[str]:
+    before = {
+        r.container_id: r
+        for r in conn.execute(select(containers).where(containers.c.host_id == report.host_id))
+    }
+    after: dict[str, dict[str, object]] = {}
+    for c in report.containers:
+        after[c.id] = {
+            "host_id": report.host_id,
+            "container_id": c.id,
+            "project_id": report.project_id,
+            "enterprise_project_id": ep,
+            "image_id": _container_image(c, rows),
+            "name": c.name,
+            "state": c.state,
+            "image_ref": c.image,
+            "config_digest": c.image_id,
+            "pod_id": c.pod_id,
+            "pod_name": c.pod_name,
+            "pod_namespace": c.pod_namespace,
+            "created_ms": c.created_ms,
+        }
+    changed = {
+        cid
+        for cid in before.keys() | after.keys()
+        if cid not in before
+        or cid not in after
+        or any(getattr(before[cid], k) != v for k, v in after[cid].items())
+    }
+    if not changed:
+        return set()
+    affected = {before[c].image_id for c in changed if c in before} | {
+        after[c]["image_id"] for c in changed if c in after
+    }
+    stale = sorted(c for c in changed if c in before)
+    for start in range(0, len(stale), _CHUNK):
+        conn.execute(
+            delete(containers).where(
+                containers.c.host_id == report.host_id,
+                containers.c.container_id.in_(stale[start : start + _CHUNK]),
+            )
+        )
+    fresh = [after[c] for c in changed if c in after]
+    if fresh:
+        conn.execute(insert(containers), fresh)
+    return {str(i) for i in affected if i is not None}
