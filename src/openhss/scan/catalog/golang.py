@@ -1,0 +1,208 @@
+"""Go modules compiled into Go executables, from the build info the linker embeds (`go version -m`)."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from openhss.scan.catalog._purl import package_url
+from openhss.scan.interface import Cataloger, Component, LayerFile
+
+ELF_MAGIC = b"\x7fELF"
+_BUILDINFO_MAGIC = b"\xff Go buildinf:"
+_FLAG_BIG_ENDIAN, _FLAG_INLINE = 0x1, 0x2
+_PT_LOAD = 1
+_MAX_STRING = 1 << 24
+_MIN_SIZE = 1024
+# modinfo is wrapped in two 16-byte sentinels so the linker can find and rewrite it.
+_SENTINEL = 16
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module line of the build info (`mod`, or `dep` with its `=>` replacement applied)."""
+
+    path: str
+    version: str
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What `go version -m` prints: the toolchain version, the main module and the dependencies."""
+
+    go_version: str
+    main: Module | None
+    deps: tuple[Module, ...]
+
+
+def _uvarint(data: bytes, position: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while position < len(data) and shift < 64:
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, position
+        shift += 7
+    return -1, position
+
+
+class _Elf:
+    """Just enough ELF to turn a virtual address into bytes of the file (Go < 1.18 stores pointers)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.wide = content[4] == 2
+        self.order = ">" if content[5] == 2 else "<"
+        self.segments: list[tuple[int, int, int]] = []
+        if self.wide:
+            (phoff,) = struct.unpack_from(self.order + "Q", content, 0x20)
+            entsize, count = struct.unpack_from(self.order + "HH", content, 0x36)
+        else:
+            (phoff,) = struct.unpack_from(self.order + "I", content, 0x1C)
+            entsize, count = struct.unpack_from(self.order + "HH", content, 0x2A)
+        for index in range(count):
+            at = phoff + index * entsize
+            if at + entsize > len(content):
+                break
+            if self.wide:
+                kind, _flags, offset, vaddr, _paddr, filesz = struct.unpack_from(
+                    self.order + "IIQQQQ", content, at
+                )
+            else:
+                kind, offset, vaddr, _paddr, filesz = struct.unpack_from(self.order + "IIIII", content, at)
+            if kind == _PT_LOAD:
+                self.segments.append((vaddr, offset, filesz))
+
+    def read(self, address: int, size: int) -> bytes:
+        for vaddr, offset, filesz in self.segments:
+            if vaddr <= address and address + size <= vaddr + filesz:
+                start = offset + address - vaddr
+                return self.content[start : start + size]
+        return b""
+
+
+def _pointer_strings(content: bytes, header: int) -> tuple[bytes, bytes]:
+    size, flags = content[header + 14], content[header + 15]
+    if size not in (4, 8):
+        return b"", b""
+    order = ">" if flags & _FLAG_BIG_ENDIAN else "<"
+    word = order + ("Q" if size == 8 else "I")
+    elf = _Elf(content)
+
+    def go_string(pointer_at: int) -> bytes:
+        (address,) = struct.unpack_from(word, content, pointer_at)
+        string_header = elf.read(address, 2 * size)
+        if len(string_header) != 2 * size:
+            return b""
+        data, length = struct.unpack(order + word[1] * 2, string_header)
+        return elf.read(data, length) if length <= _MAX_STRING else b""
+
+    return go_string(header + 16), go_string(header + 16 + size)
+
+
+def _inline_strings(content: bytes, header: int) -> tuple[bytes, bytes]:
+    strings: list[bytes] = []
+    position = header + 32
+    for _ in range(2):
+        length, position = _uvarint(content, position)
+        if length < 0 or length > _MAX_STRING or position + length > len(content):
+            return b"", b""
+        strings.append(content[position : position + length])
+        position += length
+    return strings[0], strings[1]
+
+
+def _buildinfo_headers(content: bytes) -> Iterator[int]:
+    at = content.find(_BUILDINFO_MAGIC)
+    while at >= 0:
+        # The linker aligns the header to 16 bytes; unaligned hits are data that happens to match.
+        if at % 16 == 0 and at + 32 <= len(content):
+            yield at
+        at = content.find(_BUILDINFO_MAGIC, at + 1)
+
+
+def read_buildinfo(content: bytes) -> BuildInfo | None:
+    """The build info of a Go ELF executable, in the inline (Go >= 1.18) or pointer (older) format."""
+    if not content.startswith(ELF_MAGIC) or len(content) < 64:
+        return None
+    for header in _buildinfo_headers(content):
+        try:
+            if content[header + 15] & _FLAG_INLINE:
+                go_version, modinfo = _inline_strings(content, header)
+            else:
+                go_version, modinfo = _pointer_strings(content, header)
+        except struct.error:
+            continue
+        if go_version:
+            return parse_modinfo(go_version, modinfo)
+    return None
+
+
+def parse_modinfo(go_version: bytes, modinfo: bytes) -> BuildInfo:
+    """The `path`/`mod`/`dep`/`=>` lines of runtime/debug's module info text."""
+    if len(modinfo) >= 2 * _SENTINEL + 1 and modinfo[-_SENTINEL - 1 : -_SENTINEL] == b"\n":
+        modinfo = modinfo[_SENTINEL:-_SENTINEL]
+    main: Module | None = None
+    deps: list[Module] = []
+    for line in modinfo.decode("utf-8", errors="replace").splitlines():
+        fields = line.split("\t")
+        kind = fields[0]
+        if kind == "mod" and len(fields) >= 3:
+            main = Module(fields[1], fields[2])
+        elif kind == "dep" and len(fields) >= 3:
+            deps.append(Module(fields[1], fields[2]))
+        elif kind == "=>" and len(fields) >= 2 and deps:
+            deps[-1] = _replaced(deps[-1], fields[1], fields[2] if len(fields) >= 3 else "")
+    # `go1.20.4 X:boringcrypto`: experiments follow the release after a space.
+    return BuildInfo(go_version.decode("utf-8", errors="replace").split(" ")[0], main, tuple(deps))
+
+
+def _replaced(original: Module, path: str, version: str) -> Module:
+    # A module replaced by a local directory keeps its identity; Go records its version as (devel).
+    if path.startswith((".", "/")) or not version:
+        return Module(original.path, version or "(devel)")
+    return Module(path, version)
+
+
+def _is_bin_dir(path: str) -> bool:
+    directory = path.rpartition("/")[0]
+    return any(part in ("bin", "sbin") for part in directory.split("/"))
+
+
+class GoBinaryCataloger(Cataloger):
+    """Main module, dependencies and toolchain (`stdlib`) of every Go ELF executable."""
+
+    name = "golang"
+    ecosystem = "golang"
+
+    def claims(self, path: str, mode: int, size: int) -> bool:
+        return size >= _MIN_SIZE and (bool(mode & 0o111) or _is_bin_dir(path))
+
+    def analyze(self, file: LayerFile) -> Sequence[Component]:
+        if not file.content.startswith(ELF_MAGIC):
+            return []
+        info = read_buildinfo(file.content)
+        if info is None:
+            return []
+        modules = [info.main] if info.main is not None and info.main.path else []
+        modules.extend(info.deps)
+        found = [self._component(m.path, m.version, file) for m in modules if m.path]
+        if info.go_version.startswith("go"):
+            found.append(self._component("stdlib", info.go_version, file))
+        return found
+
+    def _component(self, module_path: str, version: str, file: LayerFile) -> Component:
+        namespace, _, name = module_path.rpartition("/")
+        return Component(
+            name=module_path,
+            version=version,
+            ecosystem=self.ecosystem,
+            purl=package_url("golang", name, version, namespace=namespace),
+            path=file.path,
+            layer=file.layer,
+        )
+
+
+CATALOGER = GoBinaryCataloger()
