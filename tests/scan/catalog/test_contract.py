@@ -25,6 +25,7 @@ SAMPLE_PATHS = (
     "app/vendor/composer/installed.json",
     "app/App.deps.json",
 )
+# Magic numbers and openings that get garbage past each parser's first check.
 PREFIXES = (
     b"",
     b"\x7fELF\x02\x01\x01",
@@ -32,8 +33,12 @@ PREFIXES = (
     b"SQLite format 3\x00",
     b"RpmP",
     b"PK\x03\x04",
+    b"{",
+    b'{"packages": [',
+    b"[",
+    b"P:",
+    b"Name: x\n",
 )
-PREFIXES += (b"{", b'{"packages": [', b"[", b"P:", b"Name: x\n")
 
 
 def sample_path(cataloger: Cataloger) -> str | None:

@@ -1,8 +1,5 @@
-"""rpm's package databases read from bytes: SQLite `rpmdb.sqlite`, BerkeleyDB `Packages`, NDB `Packages.db`.
-
-Each yields the stored package header blobs; `rpm.py` reads the headers. Formats as rpm and libdb write
-them (rpm lib/backend/{sqlite,ndb/rpmpkg,bdb_ro}.c, libdb dbinc/db_page.h), read as go-rpmdb does.
-"""
+"""rpm's databases (SQLite `rpmdb.sqlite`, BerkeleyDB `Packages`, NDB `Packages.db`) read from bytes into
+their stored header blobs; layouts as in rpm's lib/backend/ and libdb's dbinc/db_page.h."""
 
 from __future__ import annotations
 

@@ -24,7 +24,9 @@ class Module:
     """One module line of the build info (`mod`, or `dep` with its `=>` replacement applied)."""
 
     path: str
+    """Module path."""
     version: str
+    """Module version; `(devel)` for the main module and local-directory replacements."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,11 @@ class BuildInfo:
     """What `go version -m` prints: the toolchain version, the main module and the dependencies."""
 
     go_version: str
+    """Toolchain release, `go1.21.5`."""
     main: Module | None
+    """The main module (absent for binaries built outside module mode)."""
     deps: tuple[Module, ...]
+    """Dependencies, replacements applied."""
 
 
 def _uvarint(data: bytes, position: int) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from openhss.scan.catalog._purl import package_url
 from openhss.scan.interface import Cataloger, Component, LayerFile
 
-ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".jpi", ".hpi")
+ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".jpi", ".hpi", ".par", ".sar", ".nar", ".kar")
 _MAX_DEPTH = 4
 _MAX_NESTED_SIZE = 128 << 20
 _MAX_EXPANDED = 512 << 20
@@ -36,8 +36,11 @@ class Coordinates:
     """Maven coordinates as far as the archive records them."""
 
     group: str
+    """groupId (empty when only a manifest without a vendor id was found)."""
     artifact: str
+    """artifactId."""
     version: str
+    """version."""
 
 
 def parse_properties(text: str) -> dict[str, str]:
@@ -133,14 +136,14 @@ class JavaArchiveCataloger(Cataloger):
                 if artifact and version:
                     seen.add(Coordinates(group, artifact, version))
         if not seen:
+            # No pom.properties: the manifest, and failing that the file name, say what the archive is.
             manifest_entry = next((e for e in entries if e.filename.upper() == "META-INF/MANIFEST.MF"), None)
-            if manifest_entry is not None:
-                manifest = parse_manifest(
-                    self._read(archive, manifest_entry, budget).decode("utf-8", "replace")
-                )
-                coordinates = _from_manifest(manifest, shown.rsplit("!", 1)[-1])
-                if coordinates is not None:
-                    seen.add(coordinates)
+            text = b"" if manifest_entry is None else self._read(archive, manifest_entry, budget)
+            coordinates = _from_manifest(
+                parse_manifest(text.decode("utf-8", "replace")), shown.rsplit("!", 1)[-1]
+            )
+            if coordinates is not None:
+                seen.add(coordinates)
         for coordinates in sorted(seen, key=lambda c: (c.group, c.artifact, c.version)):
             found.append(self._component(coordinates, shown, file))
         if depth + 1 >= _MAX_DEPTH:

@@ -41,13 +41,21 @@ class RpmHeader:
     """The fields of one stored package header that a component needs."""
 
     name: str
+    """NAME."""
     version: str
+    """VERSION."""
     release: str
+    """RELEASE."""
     epoch: int | None
+    """EPOCH, None when the package has none."""
     arch: str
+    """ARCH (`x86_64`, `noarch`)."""
     source_rpm: str
+    """SOURCERPM, `name-version-release.src.rpm`."""
     license: str
+    """LICENSE, one expression."""
     vendor: str
+    """VENDOR, in prose (`Red Hat, Inc.`)."""
 
 
 def parse_header(blob: bytes) -> RpmHeader | None:
