@@ -125,3 +125,12 @@ def test_damaged_archives(archives: dict[str, bytes]) -> None:
         "Manifest-Version: 1.0\nImplementation-Title: a-very-long-ti\n tle\n\nName: x\nA: b\n"
     )
     assert manifest == {"Manifest-Version": "1.0", "Implementation-Title": "a-very-long-title"}
+
+
+def test_file_name_when_nothing_else() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("com/example/A.class", b"\xca\xfe\xba\xbe")
+    (component,) = CATALOGER.analyze(as_layer_file("lib/spring-core-5.3.9.RELEASE.jar", buffer.getvalue()))
+    assert (component.name, component.version) == ("spring-core", "5.3.9.RELEASE")
+    assert component.purl == "pkg:maven/spring-core@5.3.9.RELEASE"
