@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from catalog_files import TESTDATA, as_layer_file
 
-from openhss.scan.catalog.rust import CATALOGER, elf_section
+from openhss.scan.catalog.rust import CATALOGER, audit_section
 
 pytestmark = pytest.mark.skipif(shutil.which("objcopy") is None, reason="needs binutils' objcopy")
 
@@ -67,7 +67,7 @@ def test_plain_and_damaged_binaries(auditable_binary: bytes) -> None:
     plain = Path("/bin/true").resolve().read_bytes()
     assert CATALOGER.analyze(as_layer_file("bin/true", plain, 0o755)) == []
     assert CATALOGER.analyze(as_layer_file("bin/x", b"MZ" + b"\x00" * 4096, 0o755)) == []
-    section = elf_section(auditable_binary, b".dep-v0")
+    section = audit_section(auditable_binary)
     broken = auditable_binary.replace(section, b"\x78\x9c" + b"\x00" * (len(section) - 2))
     assert CATALOGER.analyze(as_layer_file("bin/x", broken, 0o755)) == []
     for cut in (100, len(auditable_binary) // 2):

@@ -6,15 +6,13 @@ import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from openhss.scan.catalog._elf import ELF_MAGIC, Elf, is_executable_candidate
 from openhss.scan.catalog._purl import package_url
 from openhss.scan.interface import Cataloger, Component, LayerFile
 
-ELF_MAGIC = b"\x7fELF"
 _BUILDINFO_MAGIC = b"\xff Go buildinf:"
 _FLAG_BIG_ENDIAN, _FLAG_INLINE = 0x1, 0x2
-_PT_LOAD = 1
 _MAX_STRING = 1 << 24
-_MIN_SIZE = 1024
 # modinfo is wrapped in two 16-byte sentinels so the linker can find and rewrite it.
 _SENTINEL = 16
 
@@ -53,48 +51,13 @@ def _uvarint(data: bytes, position: int) -> tuple[int, int]:
     return -1, position
 
 
-class _Elf:
-    """Just enough ELF to turn a virtual address into bytes of the file (Go < 1.18 stores pointers)."""
-
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-        self.wide = content[4] == 2
-        self.order = ">" if content[5] == 2 else "<"
-        self.segments: list[tuple[int, int, int]] = []
-        if self.wide:
-            (phoff,) = struct.unpack_from(self.order + "Q", content, 0x20)
-            entsize, count = struct.unpack_from(self.order + "HH", content, 0x36)
-        else:
-            (phoff,) = struct.unpack_from(self.order + "I", content, 0x1C)
-            entsize, count = struct.unpack_from(self.order + "HH", content, 0x2A)
-        for index in range(count):
-            at = phoff + index * entsize
-            if at + entsize > len(content):
-                break
-            if self.wide:
-                kind, _flags, offset, vaddr, _paddr, filesz = struct.unpack_from(
-                    self.order + "IIQQQQ", content, at
-                )
-            else:
-                kind, offset, vaddr, _paddr, filesz = struct.unpack_from(self.order + "IIIII", content, at)
-            if kind == _PT_LOAD:
-                self.segments.append((vaddr, offset, filesz))
-
-    def read(self, address: int, size: int) -> bytes:
-        for vaddr, offset, filesz in self.segments:
-            if vaddr <= address and address + size <= vaddr + filesz:
-                start = offset + address - vaddr
-                return self.content[start : start + size]
-        return b""
-
-
 def _pointer_strings(content: bytes, header: int) -> tuple[bytes, bytes]:
     size, flags = content[header + 14], content[header + 15]
     if size not in (4, 8):
         return b"", b""
     order = ">" if flags & _FLAG_BIG_ENDIAN else "<"
     word = order + ("Q" if size == 8 else "I")
-    elf = _Elf(content)
+    elf = Elf(content)
 
     def go_string(pointer_at: int) -> bytes:
         (address,) = struct.unpack_from(word, content, pointer_at)
@@ -171,11 +134,6 @@ def _replaced(original: Module, path: str, version: str) -> Module:
     return Module(path, version)
 
 
-def _is_bin_dir(path: str) -> bool:
-    directory = path.rpartition("/")[0]
-    return any(part in ("bin", "sbin") for part in directory.split("/"))
-
-
 class GoBinaryCataloger(Cataloger):
     """Main module, dependencies and toolchain (`stdlib`) of every Go ELF executable."""
 
@@ -183,7 +141,7 @@ class GoBinaryCataloger(Cataloger):
     ecosystem = "golang"
 
     def claims(self, path: str, mode: int, size: int) -> bool:
-        return size >= _MIN_SIZE and (bool(mode & 0o111) or _is_bin_dir(path))
+        return is_executable_candidate(path, mode, size)
 
     def analyze(self, file: LayerFile) -> Sequence[Component]:
         if not file.content.startswith(ELF_MAGIC):

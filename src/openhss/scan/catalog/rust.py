@@ -10,48 +10,23 @@ import struct
 import zlib
 from collections.abc import Sequence
 
+from openhss.scan.catalog._elf import ELF_MAGIC, Elf, is_executable_candidate
 from openhss.scan.catalog._purl import package_url
 from openhss.scan.interface import Cataloger, Component, LayerFile
 
-ELF_MAGIC = b"\x7fELF"
 AUDIT_SECTION = b".dep-v0"
-_MIN_SIZE = 1024
 _MAX_SECTION = 16 << 20
 _MAX_JSON = 64 << 20
 
 
-def elf_section(content: bytes, wanted: bytes) -> bytes:
-    """The bytes of the ELF section named `wanted` (empty when absent or the headers are damaged)."""
+def audit_section(content: bytes) -> bytes:
+    """The compressed audit data of an ELF file (empty when it has none or its headers are damaged)."""
     if len(content) < 64 or not content.startswith(ELF_MAGIC):
         return b""
-    wide = content[4] == 2
-    order = ">" if content[5] == 2 else "<"
     try:
-        if wide:
-            (table,) = struct.unpack_from(order + "Q", content, 0x28)
-            entry_size, count, names_index = struct.unpack_from(order + "HHH", content, 0x3A)
-            layout = order + "II8xQQQ"
-        else:
-            (table,) = struct.unpack_from(order + "I", content, 0x20)
-            entry_size, count, names_index = struct.unpack_from(order + "HHH", content, 0x2E)
-            layout = order + "II4xIII"
-        if not table or names_index >= count or table + count * entry_size > len(content):
-            return b""
-        sections = [struct.unpack_from(layout, content, table + i * entry_size) for i in range(count)]
-        _, _, _, names_offset, names_size = sections[names_index]
-        names = content[names_offset : names_offset + names_size]
-        for name, _kind, _address, offset, size in sections:
-            end = names.find(b"\x00", name)
-            if names[name:end] == wanted and size <= _MAX_SECTION:
-                return content[offset : offset + size]
+        return Elf(content).section(AUDIT_SECTION, _MAX_SECTION)
     except struct.error:
         return b""
-    return b""
-
-
-def _is_bin_dir(path: str) -> bool:
-    directory = path.rpartition("/")[0]
-    return any(part in ("bin", "sbin") for part in directory.split("/"))
 
 
 class CargoAuditableCataloger(Cataloger):
@@ -61,12 +36,12 @@ class CargoAuditableCataloger(Cataloger):
     ecosystem = "cargo"
 
     def claims(self, path: str, mode: int, size: int) -> bool:
-        return size >= _MIN_SIZE and (bool(mode & 0o111) or _is_bin_dir(path))
+        return is_executable_candidate(path, mode, size)
 
     def analyze(self, file: LayerFile) -> Sequence[Component]:
         if not file.content.startswith(ELF_MAGIC):
             return []
-        section = elf_section(file.content, AUDIT_SECTION)
+        section = audit_section(file.content)
         if not section:
             return []
         try:
