@@ -69,9 +69,10 @@ def test_garbage_never_raises(cataloger: Cataloger, prefix: bytes, body: bytes) 
 @pytest.mark.parametrize("cataloger", CATALOGERS)
 def test_truncated_fixtures_never_raise(cataloger: Cataloger) -> None:
     for source in sorted(TESTDATA.rglob("*")):
-        if not source.is_file():
+        relative = str(source.relative_to(TESTDATA))
+        if not source.is_file() or "/" not in relative:
             continue
-        path = str(source.relative_to(TESTDATA)).split("/", 1)[1]
+        path = relative.split("/", 1)[1]
         if not cataloger.claims(path, 0o644, source.stat().st_size):
             continue
         content = source.read_bytes()
