@@ -1,0 +1,3 @@
+package localdep
+
+func Name() string { return "local" }

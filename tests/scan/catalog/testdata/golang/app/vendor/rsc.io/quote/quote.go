@@ -1,0 +1,3 @@
+package quote
+
+func Go() string { return "Don't communicate by sharing memory, share memory by communicating." }
