@@ -6,7 +6,7 @@ database, following the documented format (https://wiki.alpinelinux.org/wiki/Apk
 
 from __future__ import annotations
 
-from catalog_files import as_layer_file, fixture_file
+from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
 
 from openhss.scan.catalog.apk import CATALOGER
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from catalog_files import TESTDATA, as_layer_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 from openhss.scan.catalog import all_catalogers
 from openhss.scan.interface import Cataloger, Component

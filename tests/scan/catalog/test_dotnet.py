@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from catalog_files import as_layer_file, fixture_file
+from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
 
 from openhss.scan.catalog.dotnet import CATALOGER
 

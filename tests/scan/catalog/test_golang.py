@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from catalog_files import TESTDATA, as_layer_file
-from go_buildinfo import pointer_format_elf
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
+from tests.scan.catalog.go_buildinfo import pointer_format_elf
 
 from openhss.scan.catalog.golang import CATALOGER, read_buildinfo
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from catalog_files import TESTDATA, as_layer_file
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 from openhss.scan.catalog.java import CATALOGER, parse_manifest
 

@@ -6,7 +6,7 @@ the Composer 1 shape (a bare list); entries are trimmed copies of what Composer 
 
 from __future__ import annotations
 
-from catalog_files import as_layer_file, fixture_file
+from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
 
 from openhss.scan.catalog.php import CATALOGER
 

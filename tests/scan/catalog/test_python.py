@@ -6,7 +6,7 @@ python3-lazr.uri (an egg-info directory), `wsgiref` from CPython 2.7's distutils
 
 from __future__ import annotations
 
-from catalog_files import TESTDATA, as_layer_file, fixture_file
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
 
 from openhss.scan.catalog.python import CATALOGER
 

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from catalog_files import TESTDATA, as_layer_file
-from rpmdb_formats import ndb_packages_db
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
+from tests.scan.catalog.rpmdb_formats import ndb_packages_db
 
 from openhss.scan.catalog.rpm import CATALOGER, parse_header, split_source_rpm
 

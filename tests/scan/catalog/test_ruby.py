@@ -5,7 +5,7 @@ Source: `/usr/lib/ruby/gems/3.1.0/specifications` on this machine.
 
 from __future__ import annotations
 
-from catalog_files import TESTDATA, as_layer_file, fixture_file
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
 
 from openhss.scan.catalog.ruby import CATALOGER
 

@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from catalog_files import TESTDATA, as_layer_file
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 from openhss.scan.catalog.rust import CATALOGER, audit_section
 
