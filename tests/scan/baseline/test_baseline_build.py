@@ -3,7 +3,7 @@ import dataclasses
 import pytest
 from baseline_fixtures import SAFE_CONFIG, TODAY, account_files, layer_file
 
-from openhss.scan.baseline import BuildFilesAnalyzer, PasswordBudget, evaluate
+from openhss.scan.baseline import AccountFilesAnalyzer, BuildFilesAnalyzer, PasswordBudget, evaluate
 from openhss.scan.interface import BuildRisk, ImageConfig, LayerFile
 
 
@@ -175,3 +175,9 @@ def test_cleaned_cache_markers_are_not_claimed() -> None:
     analyzer = BuildFilesAnalyzer()
     for path in ("var/lib/apt/lists/lock", "var/lib/apt/lists/partial/x", "var/cache/apt/pkgcache.bin"):
         assert not analyzer.claims(path, 0o644, 0), path
+
+
+def test_the_two_analyzers_never_claim_the_same_path() -> None:
+    accounts, build = AccountFilesAnalyzer(), BuildFilesAnalyzer()
+    for path in ("etc/shadow", "etc/passwd", "root/.rhosts", "root/.ssh/authorized_keys"):
+        assert accounts.claims(path, 0o4755, 10) and not build.claims(path, 0o4755, 10)

@@ -22,6 +22,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 
+from openhss.scan.baseline.accounts import AccountFilesAnalyzer
 from openhss.scan.interface import Analyzer, BuildRisk, ImageConfig, LayerFile
 
 SETUID_BITS = 0o6000
@@ -59,6 +60,7 @@ _VENDORED = re.compile(r"(^|/)(site-packages|dist-packages|node_modules|tests?|t
 """Packages ship test keys and sample configs; those are not the image's credentials."""
 
 _CREDENTIAL_LIMIT = 64 * 1024
+_ACCOUNTS = AccountFilesAnalyzer()
 
 
 def credential_kind(path: str) -> str | None:
@@ -94,6 +96,8 @@ class BuildFilesAnalyzer(Analyzer[LayerFile]):
     name = "baseline-build-files"
 
     def claims(self, path: str, mode: int, size: int) -> bool:
+        if _ACCOUNTS.claims(path, mode, size):
+            return False  # one map holds both analyzers' files: never shadow an account file
         return bool(mode & SETUID_BITS) or credential_kind(path) is not None or cache_kind(path) is not None
 
     def analyze(self, file: LayerFile) -> Sequence[LayerFile]:
