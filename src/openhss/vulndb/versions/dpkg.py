@@ -29,15 +29,16 @@ def _weight(c: str) -> int:
 def _string_key(s: str) -> tuple[DpkgPart, ...]:
     parts: list[DpkgPart] = []
     pos = 0
-    while pos < len(s):
+    while pos < len(s) or not parts:
         m = _PART.match(s, pos)
         assert m is not None  # the pattern matches the empty string
         letters, digits = m.group(1), m.group(2)
         parts.append(((*tuple(_weight(c) for c in letters), 0), int(digits) if digits else 0))
         pos = m.end()
-    # A missing part compares as an empty run followed by the number 0: drop those the string
-    # ends with, then end every key with exactly one, so that "1.0" == "1.0-0" and "1.0~" < "1.0".
-    while parts and parts[-1] == _PAD:
+    # A missing part compares as an empty run followed by the number 0 (a pad).  Past the first
+    # part only trailing parts can be pads: drop them and end every key with exactly one, so that
+    # "1.0" == "1.0-0", "" == "0" and "1.0~" < "1.0".
+    while len(parts) > 1 and parts[-1] == _PAD:
         parts.pop()
     parts.append(_PAD)
     return tuple(parts)
