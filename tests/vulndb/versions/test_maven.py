@@ -14,21 +14,23 @@ from .reference import maven_compare
 from .strategies import BATCH, MAVEN_PAIRS
 
 # From maven-artifact's ComparableVersionTest: each list is in increasing order.
-VERSIONS_QUALIFIER = [
-    "1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2", "1-m11", "1-rc", "1-cr2",
-    "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123", "1-abc", "1-def", "1-pom-1", "1-1-snapshot",
-    "1-1", "1-2", "1-123",
-]  # fmt: skip
-VERSIONS_NUMBER = [
-    "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1", "2.1.0.1", "2.2",
-    "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11", "11", "11.a", "11b", "11c", "11m",
-]  # fmt: skip
-EQUAL = [
-    ("1", "1.0"), ("1", "1.0.0"), ("1.0", "1.0.0"), ("1", "1-0"), ("1", "1.0-0"), ("1.0", "1.0-0"),
-    ("1a", "1-a"), ("1a", "1.0-a"), ("1a", "1.0.0-a"), ("1.0a", "1-a"), ("1.0.0a", "1-a"), ("1x", "1-x"),
-    ("1x", "1.0-x"), ("1ga", "1"), ("1release", "1"), ("1final", "1"), ("1cr", "1rc"), ("1a1", "1-alpha-1"),
-    ("1b2", "1-beta-2"), ("1m3", "1-milestone-3"), ("1X", "1x"), ("1A", "1a"), ("1RC", "1rc"),
-]  # fmt: skip
+_VERSIONS_QUALIFIER_TEXT = """
+1-alpha2snapshot 1-alpha2 1-alpha-123 1-beta-2 1-beta123 1-m2 1-m11 1-rc 1-cr2 1-rc123 1-SNAPSHOT 1
+1-sp 1-sp2 1-sp123 1-abc 1-def 1-pom-1 1-1-snapshot 1-1 1-2 1-123
+"""
+VERSIONS_QUALIFIER = _VERSIONS_QUALIFIER_TEXT.split()
+_VERSIONS_NUMBER_TEXT = """
+2.0 2.0.a 2-1 2.0.2 2.0.123 2.1.0 2.1-a 2.1b 2.1-c 2.1-1 2.1.0.1 2.2 2.123 11.a2 11.a11 11.b2 11.b11
+11.m2 11.m11 11 11.a 11b 11c 11m
+"""
+VERSIONS_NUMBER = _VERSIONS_NUMBER_TEXT.split()
+_EQUAL_TEXT = """
+1 1.0 1 1.0.0 1.0 1.0.0 1 1-0 1 1.0-0 1.0 1.0-0 1a 1-a 1a 1.0-a 1a 1.0.0-a 1.0a 1-a 1.0.0a 1-a 1x
+1-x 1x 1.0-x 1ga 1 1release 1 1final 1 1cr 1rc 1a1 1-alpha-1 1b2 1-beta-2 1m3 1-milestone-3 1X 1x 1A
+1a 1RC 1rc
+"""
+_EQUAL_FLAT = _EQUAL_TEXT.split()
+EQUAL = list(zip(_EQUAL_FLAT[::2], _EQUAL_FLAT[1::2], strict=True))
 
 
 @pytest.mark.parametrize("order", [VERSIONS_QUALIFIER, VERSIONS_NUMBER])
