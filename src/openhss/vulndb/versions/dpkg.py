@@ -1,0 +1,77 @@
+"""Debian/Ubuntu package versions: `[epoch:]upstream[-revision]`, ordered as dpkg's verrevcmp."""
+
+from __future__ import annotations
+
+import re
+
+from openhss.vulndb.versions.interface import InvalidVersion, VersionScheme
+
+_PART = re.compile(r"([^0-9]*)([0-9]*)")
+_UPSTREAM_CHARS = re.compile(r"[A-Za-z0-9.+~:-]*")
+_REVISION_CHARS = re.compile(r"[A-Za-z0-9.+~]*")
+_INT_MAX = 2**31 - 1
+
+# A run of non-digits compares character by character, padded with weight 0 at its end:
+# '~' sorts before the end of the run, letters before every other character.
+_PAD: tuple[tuple[int, ...], int] = ((0,), 0)
+DpkgPart = tuple[tuple[int, ...], int]
+DpkgKey = tuple[int, tuple[DpkgPart, ...], tuple[DpkgPart, ...]]
+
+
+def _weight(c: str) -> int:
+    if c == "~":
+        return -1
+    if c.isascii() and c.isalpha():
+        return ord(c)
+    return ord(c) + 256
+
+
+def _string_key(s: str) -> tuple[DpkgPart, ...]:
+    parts: list[DpkgPart] = []
+    pos = 0
+    while pos < len(s) or not parts:
+        m = _PART.match(s, pos)
+        assert m is not None  # the pattern matches the empty string
+        letters, digits = m.group(1), m.group(2)
+        parts.append(((*tuple(_weight(c) for c in letters), 0), int(digits) if digits else 0))
+        pos = m.end()
+    # A missing part compares as an empty run followed by the number 0 (a pad).  Past the first
+    # part only trailing parts can be pads: drop them and end every key with exactly one, so that
+    # "1.0" == "1.0-0", "" == "0" and "1.0~" < "1.0".
+    while len(parts) > 1 and parts[-1] == _PAD:
+        parts.pop()
+    parts.append(_PAD)
+    return tuple(parts)
+
+
+class DpkgScheme(VersionScheme):
+    """dpkg's ordering (deb-version(7)): epoch, then upstream, then revision, each by verrevcmp."""
+
+    name = "dpkg"
+
+    def parse(self, version: str) -> DpkgKey:
+        v = version.strip()
+        if not v:
+            raise InvalidVersion(self.name, version, "empty")
+        if any(c.isspace() for c in v):
+            raise InvalidVersion(self.name, version, "embedded space")
+        epoch = 0
+        if ":" in v:
+            e, v = v.split(":", 1)
+            if not e:
+                raise InvalidVersion(self.name, version, "empty epoch")
+            if not e.isdigit() or not e.isascii():
+                raise InvalidVersion(self.name, version, "epoch is not a number")
+            epoch = int(e)
+            if epoch > _INT_MAX:
+                raise InvalidVersion(self.name, version, "epoch too big")
+        upstream, sep, revision = v.rpartition("-")
+        if not sep:
+            upstream, revision = v, ""
+        elif not revision:
+            raise InvalidVersion(self.name, version, "empty revision")
+        if not upstream:
+            raise InvalidVersion(self.name, version, "empty upstream version")
+        if not _UPSTREAM_CHARS.fullmatch(upstream) or not _REVISION_CHARS.fullmatch(revision):
+            raise InvalidVersion(self.name, version, "invalid character")
+        return (epoch, _string_key(upstream), _string_key(revision))

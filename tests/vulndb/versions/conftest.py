@@ -1,0 +1,15 @@
+"""Shared fixtures for the version-scheme tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .reference import npm_semver
+
+
+@pytest.fixture(scope="session")
+def npm_semver_module(request: pytest.FixtureRequest) -> Path:
+    """npm's semver package, installed once under pytest's cache directory."""
+    return npm_semver(Path(request.config.cache.mkdir("npm-semver")))

@@ -1,0 +1,85 @@
+"""dpkg ordering against `dpkg --compare-versions` and the rules of deb-version(7)."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openhss.vulndb.versions import DPKG, InvalidVersion
+
+from .reference import dpkg_compare, need
+from .strategies import BATCH, DPKG_PAIRS
+
+ORDERED = [
+    "0~~",
+    "0~~a",
+    "0~",
+    "0",
+    "0-0.1",
+    "0a",
+    "0+",
+    "0.1~rc1",
+    "0.1",
+    "1.0~beta1~svn1245",
+    "1.0~beta1",
+    "1.0",
+    "1.0-1~bpo1",
+    "1.0-1",
+    "1.0-1ubuntu1",
+    "1.0-1+b1",
+    "1.0a",
+    "1.0+dfsg-1",
+    "1.0.0",
+    "1.2.3",
+    "1.10",
+    "1:0.1",
+    "2:0",
+]
+
+
+def test_known_order() -> None:
+    keys = [DPKG.parse(v) for v in ORDERED]
+    for i in range(len(keys) - 1):
+        assert keys[i] < keys[i + 1], (ORDERED[i], ORDERED[i + 1])
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("1.0", "1.0-0"), ("0:1.0", "1.0"), ("1.01", "1.1"), ("1.0-00", "1.0"), ("1.00a", "1.0a")],
+)
+def test_equal(a: str, b: str) -> None:
+    assert DPKG.compare(a, b) == 0
+
+
+@pytest.mark.parametrize("bad", ["", "a:1.0", ":1.0", "1.0-", "1 0", "-1", "1.0_1", "99999999999:1"])
+def test_invalid(bad: str) -> None:
+    with pytest.raises(InvalidVersion):
+        DPKG.parse(bad)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(st.lists(DPKG_PAIRS, min_size=BATCH, max_size=BATCH))
+def test_agrees_with_dpkg(pairs: list[tuple[str, str]]) -> None:
+    want = dpkg_compare(pairs)
+    got = [DPKG.compare(a, b) for a, b in pairs]
+    assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []
+
+
+def test_installed_packages_sort_as_dpkg_sorts_them() -> None:
+    need("dpkg-query")
+    out = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Version}\\n"], capture_output=True, text=True, check=True
+    )
+    versions = sorted(set(out.stdout.split()))
+    ordered = sorted(versions, key=DPKG.parse)
+    pairs = list(itertools.pairwise(ordered))
+    pairs += list(zip(versions, reversed(versions), strict=False))[:200]
+    want = dpkg_compare(pairs)
+    got = [DPKG.compare(a, b) for a, b in pairs]
+    assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []
