@@ -25,6 +25,8 @@ class Settings:
     """How far an `X-Sdk-Date` may be from the server clock."""
     swr_hosts: tuple[str, ...] = field(default=())
     """Extra registry hosts whose images count as `swr_image` (`OPENHSS_SWR_HOSTS`, comma-separated)."""
+    vulndb_urls: tuple[str, ...] = field(default=())
+    """OSV dump URLs for `openhss db update` (`OPENHSS_VULNDB_URLS`, comma-separated); empty: OSV's own."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -34,8 +36,10 @@ class Settings:
         url = env.get("OPENHSS_DATABASE_URL") or f"sqlite:///{home / 'openhss.db'}"
         key_file = env.get("OPENHSS_SECRET_KEY_FILE")
         swr = tuple(h.strip().lower() for h in env.get("OPENHSS_SWR_HOSTS", "").split(",") if h.strip())
+        urls = tuple(u.strip() for u in env.get("OPENHSS_VULNDB_URLS", "").split(",") if u.strip())
         return cls(
             home=home,
+            vulndb_urls=urls,
             database_url=url,
             secret_key=env.get("OPENHSS_SECRET_KEY") or None,
             secret_key_file=Path(key_file) if key_file else None,

@@ -10,7 +10,17 @@ from starlette.concurrency import run_in_threadpool
 
 from openhss.api.context import ServerContext, server_context
 from openhss.api.errors import ApiError
-from openhss.inventory import AgentIdentity, HostFacts, InvalidAgentCredential, apply_report, parse_report
+from openhss.inventory import (
+    AgentDenied,
+    AgentIdentity,
+    HostFacts,
+    InvalidAgentCredential,
+    UnknownHost,
+    apply_report,
+    parse_report,
+)
+from openhss.vulndb.scan_report import parse_scan_result
+from openhss.vulndb.scans import record_failure, record_scan
 
 router = APIRouter(prefix="/agent/v1", tags=["agent"])
 MAX_REPORT_BYTES = 64 * 1024 * 1024
@@ -81,3 +91,38 @@ async def heartbeat(
     """Mark the agent's host as alive."""
     await run_in_threadpool(context.agents.heartbeat, agent)
     return {"host_id": agent.host_id}
+
+
+@router.post("/scan-results")
+async def scan_results(
+    request: Request,
+    agent: Annotated[AgentIdentity, Depends(current_agent)],
+    context: Annotated[ServerContext, Depends(server_context)],
+) -> dict[str, Any]:
+    """Store one image's scan (schema openhss.scan-result/v1) and answer the server's verdict.
+
+    The agent must hold the image (in its latest inventory snapshot); the result then serves
+    every row of that image ID, on every host.
+    """
+    body = await request.body()
+    if len(body) > MAX_REPORT_BYTES:
+        raise ApiError(413, "HSS.0001", f"a scan result may be at most {MAX_REPORT_BYTES} bytes")
+    uploaded = await run_in_threadpool(parse_scan_result, body)
+    if uploaded.project_id != agent.project_id or uploaded.host_id != agent.host_id:
+        raise AgentDenied("an agent may report only for its own project and host")
+    if not await run_in_threadpool(context.agents.holds_image, agent.host_id, uploaded.image_id):
+        raise UnknownHost(f"host {agent.host_id} does not hold image {uploaded.image_id}")
+    if uploaded.scan is None:
+        await run_in_threadpool(record_failure, context.db, uploaded.image_id, uploaded.failed_reason)
+        return {
+            "image_id": uploaded.image_id,
+            "scan_status": "failed",
+            "scan_failed_desc": uploaded.failed_reason,
+        }
+    verdict = await run_in_threadpool(record_scan, context.db, uploaded.scan)
+    return {
+        "image_id": uploaded.image_id,
+        "scan_status": "success",
+        "vul_num": verdict.vul_num,
+        "severity_level": verdict.severity_level,
+    }

@@ -19,6 +19,7 @@ from openhss.identity import (
     SecretKeyError,
 )
 from openhss.inventory import InventoryError
+from openhss.vulndb.interface import VulnDBError
 
 log = logging.getLogger("openhss.api")
 
@@ -102,4 +103,9 @@ def install(app: FastAPI) -> None:
         return envelope(status, exc.code, str(exc))
 
     app.add_exception_handler(SecretKeyError, secret_key_error)
+
+    async def vulndb_error(_: Request, exc: Exception) -> JSONResponse:
+        return envelope(400, INVALID_PARAMETER, str(exc))
+
     app.add_exception_handler(InventoryError, inventory_error)
+    app.add_exception_handler(VulnDBError, vulndb_error)

@@ -25,6 +25,7 @@ from openhss.store.tables import (
     enterprise_projects,
     hosts,
     image_hosts,
+    images,
     projects,
 )
 
@@ -141,6 +142,17 @@ class AgentRegistry:
         """Record that the agent's host is alive."""
         with self._db.begin(write=True) as conn:
             conn.execute(update(hosts).where(hosts.c.id == agent.host_id).values(last_seen_ms=now_ms()))
+
+    def holds_image(self, host_id: str, config_digest: str) -> bool:
+        """Whether the host's latest snapshot holds an image with this image ID."""
+        with self._db.begin() as conn:
+            found = conn.execute(
+                select(image_hosts.c.image_id)
+                .join(images, images.c.id == image_hosts.c.image_id)
+                .where(image_hosts.c.host_id == host_id, images.c.config_digest == config_digest)
+                .limit(1)
+            ).first()
+        return found is not None
 
     def revoke(self, agent_id: str) -> None:
         """Refuse the agent's credential from now on (its host's last state stays)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -236,4 +237,91 @@ image_components = Table(
     Column("config_digest", String(71), primary_key=True),
     Column("name_id", BigInteger, ForeignKey("component_names.id"), primary_key=True),
     Index("ix_image_components_name_id", "name_id"),
+)
+
+# --- vulnerability knowledge: advisories (OSV), stored SBOMs, matches ---------------------------
+
+advisories = Table(
+    "advisories",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("modified_ms", BigInteger, nullable=False),
+    Column("published_ms", BigInteger, nullable=False),
+    Column("aliases", Text, nullable=False),
+    Column("upstream", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("cvss_vector", String(255), nullable=False),
+    Column("cvss_score", Float, nullable=False),
+    Column("source", String(1024), nullable=False),
+)
+
+advisory_packages = Table(
+    "advisory_packages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("advisory_id", String(128), ForeignKey("advisories.id", ondelete="CASCADE"), nullable=False),
+    Column("ecosystem", String(128), nullable=False),
+    Column("ecosystem_base", String(64), nullable=False),
+    Column("match_ecosystem", String(64), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("ranges", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Index("ix_advisory_packages_match", "match_ecosystem", "name"),
+    Index("ix_advisory_packages_advisory_id", "advisory_id"),
+)
+
+vulndb_sources = Table(
+    "vulndb_sources",
+    metadata,
+    Column("url", String(1024), primary_key=True),
+    Column("etag", String(255), nullable=False),
+    Column("last_modified", String(64), nullable=False),
+    Column("fetched_ms", BigInteger, nullable=False),
+)
+
+# One scan result per image ID (config digest): the same content wherever the image is.
+sboms = Table(
+    "sboms",
+    metadata,
+    Column("config_digest", String(71), primary_key=True),
+    Column("scanned_ms", BigInteger, nullable=False),
+    Column("distro", String(64), nullable=False),
+    Column("component_num", BigInteger, nullable=False),
+    Column("unsafe_setting_num", BigInteger, nullable=False),
+    Column("unsafe_setting_high", BigInteger, nullable=False),
+    Column("malicious_file_num", BigInteger, nullable=False),
+    Column("findings", Text, nullable=False),
+)
+
+sbom_components = Table(
+    "sbom_components",
+    metadata,
+    Column(
+        "config_digest", String(71), ForeignKey("sboms.config_digest", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("idx", Integer, primary_key=True),
+    Column("name", String(512), nullable=False),
+    Column("version", String(256), nullable=False),
+    Column("ecosystem", String(32), nullable=False),
+    Column("purl", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("layer", String(71), nullable=False),
+    Column("match_ecosystem", String(64), nullable=True),
+    Column("match_name", String(512), nullable=True),
+    Column("match_version", String(256), nullable=True),
+    Index("ix_sbom_components_match", "match_ecosystem", "match_name"),
+)
+
+image_vulnerabilities = Table(
+    "image_vulnerabilities",
+    metadata,
+    Column(
+        "config_digest", String(71), ForeignKey("sboms.config_digest", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("advisory_id", String(128), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("vuln_key", String(128), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("fixed_version", String(256), nullable=False),
 )

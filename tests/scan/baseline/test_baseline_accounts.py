@@ -1,5 +1,5 @@
 import pytest
-from baseline_fixtures import (
+from tests.scan.baseline.baseline_fixtures import (
     GROUP,
     GSHADOW,
     PASSWD,

@@ -1,7 +1,7 @@
 import dataclasses
 
 import pytest
-from baseline_fixtures import SAFE_CONFIG, TODAY, account_files, layer_file
+from tests.scan.baseline.baseline_fixtures import SAFE_CONFIG, TODAY, account_files, layer_file
 
 from openhss.scan.baseline import AccountFilesAnalyzer, BuildFilesAnalyzer, PasswordBudget, evaluate
 from openhss.scan.interface import BuildRisk, ImageConfig, LayerFile

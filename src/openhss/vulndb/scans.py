@@ -1,0 +1,299 @@
+"""Scan results on the server: store an image's SBOM and findings once per image ID, match it, and keep
+every image row's counts and severity exact — also when the knowledge changes (re-match, no re-scan)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from openhss.severity import severity_level
+from openhss.store import Database, now_ms
+from openhss.store.tables import (
+    advisories,
+    component_names,
+    image_components,
+    image_vulnerabilities,
+    images,
+    sbom_components,
+    sboms,
+)
+from openhss.vulndb.ecosystems import component_match_ecosystem, component_version, normalise_name
+from openhss.vulndb.interface import PackageRef, Vulnerability
+from openhss.vulndb.knowledge import PackageKey
+from openhss.vulndb.matching import match, merge_keys
+
+_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class ScannedComponent:
+    """A component as a scan reports it (the scanner's Component, as the server receives it)."""
+
+    name: str
+    version: str
+    ecosystem: str
+    purl: str
+    path: str
+    layer: str = ""
+    source_name: str = ""
+    source_version: str = ""
+    distro: str = ""
+
+
+@dataclass(frozen=True)
+class ImageScan:
+    """One image's scan result as the server keeps it."""
+
+    config_digest: str
+    """Image ID."""
+    components: tuple[ScannedComponent, ...]
+    """The SBOM."""
+    unsafe_setting_risks: tuple[str, ...] = ()
+    """Risk level (High/Medium/Low) of each failed baseline check."""
+    malicious_file_num: int = 0
+    """Malware findings."""
+    findings: str = "{}"
+    """JSON of the findings (unsafe settings, build risks, malicious files) for the detail routes."""
+    distro: str = ""
+    """`debian:12`, ..."""
+
+
+@dataclass(frozen=True)
+class ImageVerdict:
+    """What the server concluded about an image."""
+
+    vul_num: int
+    """Distinct vulnerabilities, aliases merged."""
+    severity_level: str
+    """Security, Low, Medium or High."""
+    vulnerabilities: tuple[Vulnerability, ...] = ()
+    """The matches (only when just computed)."""
+
+
+def package_ref(c: ScannedComponent) -> PackageRef | None:
+    """Where advisories would list this component; None when no ecosystem here matches it."""
+    key = component_match_ecosystem(c.ecosystem, c.distro)
+    if key is None:
+        return None
+    os_package = c.ecosystem in ("deb", "apk", "rpm")
+    name = (c.source_name or c.name) if os_package else c.name
+    version = (c.source_version or c.version) if os_package else c.version
+    return PackageRef(key, normalise_name(key, name), component_version(key, name, version))
+
+
+def record_scan(db: Database, scan: ImageScan) -> ImageVerdict:
+    """Replace the image's stored result with `scan`, match it, update every row of that image ID."""
+    refs = [package_ref(c) for c in scan.components]
+    with db.begin(write=True) as conn:
+        conn.execute(delete(sboms).where(sboms.c.config_digest == scan.config_digest))
+        conn.execute(
+            insert(sboms).values(
+                config_digest=scan.config_digest,
+                scanned_ms=now_ms(),
+                distro=scan.distro,
+                component_num=len(scan.components),
+                unsafe_setting_num=len(scan.unsafe_setting_risks),
+                unsafe_setting_high=sum(1 for r in scan.unsafe_setting_risks if r.lower() == "high"),
+                malicious_file_num=scan.malicious_file_num,
+                findings=scan.findings,
+            )
+        )
+        if scan.components:
+            conn.execute(
+                insert(sbom_components),
+                [
+                    {
+                        "config_digest": scan.config_digest,
+                        "idx": i,
+                        "name": c.name,
+                        "version": c.version,
+                        "ecosystem": c.ecosystem,
+                        "purl": c.purl,
+                        "path": c.path,
+                        "layer": c.layer,
+                        "match_ecosystem": ref.match_ecosystem if ref else None,
+                        "match_name": ref.name if ref else None,
+                        "match_version": ref.version if ref else None,
+                    }
+                    for i, (c, ref) in enumerate(zip(scan.components, refs, strict=True))
+                ],
+            )
+        _index_names(conn, scan.config_digest, {c.name for c in scan.components})
+        found = match(conn, refs, [c.name for c in scan.components])
+        _store_matches(conn, scan.config_digest, found)
+        verdict = _apply_verdict(conn, scan.config_digest)
+    return ImageVerdict(verdict.vul_num, verdict.severity_level, tuple(found))
+
+
+def record_failure(db: Database, config_digest: str, reason: str) -> None:
+    """Mark every row of the image as failed with one of the provider's scan_failed_desc values."""
+    with db.begin(write=True) as conn:
+        conn.execute(
+            update(images)
+            .where(images.c.config_digest == config_digest)
+            .values(scan_status="failed", scan_failed_desc=reason, latest_scan_ms=now_ms())
+        )
+
+
+def rematch(db: Database, changed: Iterable[PackageKey], batch: int = 200) -> int:
+    """Re-match the stored SBOMs holding any changed package; returns how many images were re-matched.
+
+    Only the components whose package changed are matched again; every row's counts and severity
+    are then recomputed from the stored matches. Nothing is pulled or re-scanned.
+    """
+    keys = sorted(set(changed))
+    digests: set[str] = set()
+    with db.begin() as conn:
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            digests.update(
+                conn.execute(
+                    select(sbom_components.c.config_digest)
+                    .distinct()
+                    .where(tuple_(sbom_components.c.match_ecosystem, sbom_components.c.match_name).in_(chunk))
+                ).scalars()
+            )
+    ordered = sorted(digests)
+    key_set = set(keys)
+    for start in range(0, len(ordered), batch):
+        with db.begin(write=True) as conn:
+            for digest in ordered[start : start + batch]:
+                _rematch_one(conn, digest, key_set)
+    return len(ordered)
+
+
+def _rematch_one(conn: Connection, digest: str, changed: set[PackageKey]) -> None:
+    rows = conn.execute(
+        select(
+            sbom_components.c.idx,
+            sbom_components.c.name,
+            sbom_components.c.match_ecosystem,
+            sbom_components.c.match_name,
+            sbom_components.c.match_version,
+        ).where(sbom_components.c.config_digest == digest, sbom_components.c.match_ecosystem.is_not(None))
+    ).all()
+    affected = [r for r in rows if (r.match_ecosystem, r.match_name) in changed]
+    if not affected:
+        return
+    idxs = [r.idx for r in affected]
+    for start in range(0, len(idxs), _CHUNK):
+        conn.execute(
+            delete(image_vulnerabilities).where(
+                image_vulnerabilities.c.config_digest == digest,
+                image_vulnerabilities.c.idx.in_(idxs[start : start + _CHUNK]),
+            )
+        )
+    refs: list[PackageRef | None] = [
+        PackageRef(r.match_ecosystem, r.match_name, r.match_version) for r in affected
+    ]
+    found = match(conn, refs, [r.name for r in affected])
+    # match() indexes into `affected`; store under the SBOM's own component index.
+    _store_matches(conn, digest, found, [r.idx for r in affected])
+    _apply_verdict(conn, digest)
+
+
+def _store_matches(
+    conn: Connection, digest: str, found: Sequence[Vulnerability], index_map: Sequence[int] | None = None
+) -> None:
+    if not found:
+        return
+    conn.execute(
+        insert(image_vulnerabilities),
+        [
+            {
+                "config_digest": digest,
+                "advisory_id": v.id,
+                "idx": index_map[v.component_index] if index_map is not None else v.component_index,
+                "vuln_key": v.key,
+                "severity": v.severity,
+                "fixed_version": v.fixed_version,
+            }
+            for v in found
+        ],
+    )
+
+
+def _apply_verdict(conn: Connection, digest: str) -> ImageVerdict:
+    """Recompute merged ids, vul_num and severity from the stored matches; write them to every row."""
+    rows = conn.execute(
+        select(
+            image_vulnerabilities.c.advisory_id,
+            image_vulnerabilities.c.vuln_key,
+            image_vulnerabilities.c.severity,
+            advisories.c.aliases,
+            advisories.c.upstream,
+        )
+        .join(advisories, advisories.c.id == image_vulnerabilities.c.advisory_id, isouter=True)
+        .where(image_vulnerabilities.c.config_digest == digest)
+    ).all()
+    keys = merge_keys(
+        (r.advisory_id, json.loads(r.aliases or "[]"), json.loads(r.upstream or "[]")) for r in rows
+    )
+    for advisory_id in sorted({r.advisory_id for r in rows if keys[r.advisory_id] != r.vuln_key}):
+        conn.execute(
+            update(image_vulnerabilities)
+            .where(
+                image_vulnerabilities.c.config_digest == digest,
+                image_vulnerabilities.c.advisory_id == advisory_id,
+            )
+            .values(vuln_key=keys[advisory_id])
+        )
+    sbom = conn.execute(select(sboms).where(sboms.c.config_digest == digest)).one()
+    risks = ["High"] * sbom.unsafe_setting_high + ["Low"] * (
+        sbom.unsafe_setting_num - sbom.unsafe_setting_high
+    )
+    vul_num = len(set(keys.values()))
+    level = severity_level([r.severity for r in rows], risks, sbom.malicious_file_num)
+    conn.execute(
+        update(images)
+        .where(images.c.config_digest == digest)
+        .values(
+            scan_status="success",
+            scan_failed_desc="",
+            latest_scan_ms=sbom.scanned_ms,
+            vul_num=vul_num,
+            unsafe_setting_num=sbom.unsafe_setting_num,
+            malicious_file_num=sbom.malicious_file_num,
+            component_num=sbom.component_num,
+            severity_level=level,
+        )
+    )
+    return ImageVerdict(vul_num, level)
+
+
+def _index_names(conn: Connection, digest: str, names: set[str]) -> None:
+    """Keep the component names of the image where the list's `app_name` filter looks."""
+    conn.execute(delete(image_components).where(image_components.c.config_digest == digest))
+    if not names:
+        return
+    ordered = sorted(names)
+    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(component_names)
+    conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]), [{"name": n} for n in ordered])
+    ids: list[int] = []
+    for start in range(0, len(ordered), _CHUNK):
+        ids += (
+            conn.execute(
+                select(component_names.c.id).where(
+                    component_names.c.name.in_(ordered[start : start + _CHUNK])
+                )
+            )
+            .scalars()
+            .all()
+        )
+    conn.execute(insert(image_components), [{"config_digest": digest, "name_id": i} for i in ids])
+
+
+def stored_vulnerability_count(conn: Connection, digest: str) -> int:
+    """Distinct vulnerabilities stored for an image (aliases merged)."""
+    return int(
+        conn.execute(
+            select(func.count(func.distinct(image_vulnerabilities.c.vuln_key))).where(
+                image_vulnerabilities.c.config_digest == digest
+            )
+        ).scalar_one()
+    )
