@@ -1,0 +1,136 @@
+import os
+import subprocess
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from imagebuild import BuiltImage, docker_archive, dpkg_layers, layer_tar, oci_archive, reg
+
+from openhss.scan.interface import Analyzer, Distro, LayerFile
+from openhss.scan.scanner import read_image, scan_image
+
+
+class PasswdFiles(Analyzer[LayerFile]):
+    """Returns the file itself, as the baseline analyzer will."""
+
+    name: ClassVar[str] = "passwd"
+
+    def claims(self, path: str, mode: int, size: int) -> bool:
+        return path == "etc/passwd"
+
+    def analyze(self, file: LayerFile) -> Sequence[LayerFile]:
+        return (file,)
+
+
+def test_package_installed_upgraded_and_removed_across_layers(dpkg_image: BuiltImage) -> None:
+    result = scan_image(dpkg_image.docker_archive)
+    diff_ids = result.config.diff_ids
+    assert len(diff_ids) == 3
+    found = {c.name: c for c in result.components}
+    assert sorted(found) == ["base-files", "bzip2", "libbz2-1.0", "sed", "zlib1g"]  # hostname removed in 3
+    assert found["zlib1g"].version == "1:1.3.dfsg-3"  # upgraded in layer 2
+    assert found["zlib1g"].layer == diff_ids[1]
+    assert found["sed"].layer == diff_ids[1]
+    assert found["bzip2"].layer == diff_ids[0]  # the status file was rewritten twice since
+    assert found["libbz2-1.0"].source_name == "bzip2"
+    assert found["libbz2-1.0"].source_version == "1.0.8-5"
+    assert all(c.distro == "debian:12" for c in result.components)
+    assert found["sed"].purl == "pkg:deb/debian/sed@4.9-1?arch=amd64&distro=debian-12"
+    assert result.distro == Distro("debian", "12", "Debian GNU/Linux 12 (bookworm)")
+
+
+def test_config_metadata(dpkg_image: BuiltImage) -> None:
+    config = scan_image(dpkg_image.docker_archive).config
+    assert (config.os, config.architecture, config.user) == ("linux", "amd64", "1000")
+    assert "LANG=C.UTF-8" in config.env
+    assert config.cmd == ("/bin/sh",)
+    assert config.exposed_ports == ("8080/tcp",)
+    assert ("org.example", "demo") in config.labels
+    assert config.history[-1] == "configured by umoci"
+    assert config.repo_tags == ("localhost/demo:1",)
+    assert config.image_id.startswith("sha256:")
+
+
+def test_three_sources_and_a_pipe_give_the_same_result(dpkg_image: BuiltImage) -> None:
+    docker = scan_image(dpkg_image.docker_archive)
+    layout = scan_image(dpkg_image.layout)
+    oci = scan_image(dpkg_image.oci_archive)
+    read_fd, write_fd = os.pipe()
+    feeder = threading.Thread(target=_feed, args=(dpkg_image.docker_archive, write_fd))
+    feeder.start()
+    with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+        piped = scan_image(pipe)
+    feeder.join()
+    for other in (layout, oci, piped):
+        assert other.components == docker.components
+        assert other.distro == docker.distro
+        assert other.size == docker.size and other.files == docker.files
+        assert other.config.diff_ids == docker.config.diff_ids
+        assert other.config.env == docker.config.env
+    assert piped == docker
+
+
+def _feed(path: Path, fd: int) -> None:
+    with os.fdopen(fd, "wb") as out:
+        out.write(path.read_bytes())
+
+
+def test_surviving_files_of_any_analyzer(dpkg_image: BuiltImage) -> None:
+    scan = read_image(dpkg_image.oci_archive, analyzers=[PasswdFiles()])
+    (passwd,) = scan.findings("passwd")
+    assert passwd.content.startswith(b"root:x:0:0")
+    assert passwd.layer == scan.config.diff_ids[0]
+    assert scan.findings_by_path(PasswdFiles()) == {"etc/passwd": (passwd,)}
+    assert scan.resolve("etc/os-release") == "usr/lib/os-release"
+    assert scan.result().components == ()  # no cataloger was given
+
+
+def test_compressed_layers_and_progress(write) -> None:  # type: ignore[no-untyped-def]
+    layers = dpkg_layers()
+    seen: list[int] = []
+    for compression in ("gzip", "zstd", None):
+        path = write(f"oci-{compression}.tar", oci_archive(layers, compression=compression))
+        seen.clear()
+        result = scan_image(path, progress=seen.append)
+        assert len(result.components) == 5
+        assert sum(seen) == path.stat().st_size
+
+
+def test_outer_archive_may_be_gzipped(write) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    path = write("img.tar.gz", gzip.compress(docker_archive(dpkg_layers())))
+    assert len(scan_image(path).components) == 5
+
+
+def test_manifest_after_layers_in_docker_save_order(write) -> None:  # type: ignore[no-untyped-def]
+    data = docker_archive([layer_tar(reg("etc/alpine-release", "3.19.1\n"))])
+    result = scan_image(write("a.tar", data))
+    assert result.distro == Distro("alpine", "3.19.1")
+    assert result.config.repo_tags == ("t:1",)
+
+
+def test_skopeo_is_real() -> None:
+    assert subprocess.run(["skopeo", "--version"], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"etc/debian_version": "11.9\n"}, Distro("debian", "11.9")),
+        ({"etc/redhat-release": "Red Hat Enterprise Linux release 9.3 (Plow)\n"}, Distro("rhel", "9.3")),
+        (
+            {"usr/lib/os-release": 'ID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n'},
+            Distro("ubuntu", "22.04", "Ubuntu 22.04.4 LTS"),
+        ),
+        ({"bin/sh": "x"}, None),
+    ],
+)
+def test_os_detection_fallbacks(write, files: dict[str, str], expected: Distro | None) -> None:  # type: ignore[no-untyped-def]
+    result = scan_image(write("x.tar", docker_archive([layer_tar(*(reg(p, t) for p, t in files.items()))])))
+    if expected is not None and expected.id == "rhel":
+        assert result.distro is not None and (result.distro.id, result.distro.version_id) == ("rhel", "9.3")
+    else:
+        assert result.distro == expected
