@@ -77,7 +77,7 @@ class _Reader:
         kind = compression_of(head)
         if kind is not None:
             self._pending += 1
-            layer = self.walker.walk(rest, kind, f"pending:{self._pending}")
+            layer = self.walker.walk(rest, kind, f"pending:{self._pending}", name)
             raw.drain()
             layer.blob_digest = raw.digest()
             for key in (name, layer.blob_digest, layer.diff_id):

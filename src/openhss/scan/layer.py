@@ -125,8 +125,11 @@ class LayerWalker:
             self._notes.append(f"... and {self._dropped_notes} more notes")
             self._dropped_notes = 0
 
-    def walk(self, blob: Readable, compression: str, label: str) -> LayerAnalysis:
-        """Read one layer blob to its end; `blob` must be metered by the caller for the blob digest."""
+    def walk(self, blob: Readable, compression: str, label: str, shown: str = "") -> LayerAnalysis:
+        """Reads one layer blob to its end; findings carry `label` until the diff_id replaces it.
+
+        `shown` names the blob in notes and errors (its name in the archive)."""
+        shown = shown or label
         plain = MeteredReader(decompressed(blob, compression), budget=self._image_bytes)
         tail = _TailWindow(plain)
         layer = LayerAnalysis("", "", 0, 0, {}, set(), set())
@@ -135,16 +138,16 @@ class LayerWalker:
             tar = tarfile.open(fileobj=tail, mode="r|")  # type: ignore[call-overload]  # noqa: SIM115
             for member in tar:
                 self._entries.spend(1)
-                self._add(tar, member, layer, cache, label)
+                self._add(tar, member, layer, cache, label, shown)
             end = tar.offset
             plain.drain()
         except (tarfile.TarError, EOFError) as exc:
-            raise ScanError(f"layer {label}: corrupt or truncated tar ({exc})") from None
+            raise ScanError(f"layer {shown}: corrupt or truncated tar ({exc})") from None
         block = tail.block_at(end)
         if len(block) < tarfile.BLOCKSIZE:
-            raise ScanError(f"layer {label}: truncated tar (no end-of-archive block)")
+            raise ScanError(f"layer {shown}: truncated tar (no end-of-archive block)")
         if block.strip(b"\0"):
-            raise ScanError(f"layer {label}: corrupt tar (unreadable header at offset {end})")
+            raise ScanError(f"layer {shown}: corrupt tar (unreadable header at offset {end})")
         self._cached = 0
         layer.diff_id = plain.digest()
         layer.size = plain.count
@@ -158,10 +161,11 @@ class LayerWalker:
         layer: LayerAnalysis,
         cache: dict[str, bytes],
         label: str,
+        shown: str,
     ) -> None:
         path = normalise(member.name)
         if path is None:
-            self.note(f"layer {label}: skipped entry outside the image root: {member.name!r}")
+            self.note(f"layer {shown}: skipped entry outside the image root: {member.name!r}")
             return
         if not path:
             return
@@ -175,10 +179,12 @@ class LayerWalker:
             return
         if member.isreg():
             layer.files += 1
-            layer.entries[path] = self._analyze(path, member.mode, member.size, label, cache, tar, member)
+            layer.entries[path] = self._analyze(
+                path, member.mode, member.size, label, shown, cache, tar, member
+            )
         elif member.islnk():
             layer.files += 1
-            layer.entries[path] = self._hardlink(path, member, label, cache, layer)
+            layer.entries[path] = self._hardlink(path, member, label, shown, cache)
         elif member.issym():
             layer.entries[path] = Entry(SYMLINK, target=member.linkname)
         elif member.isdir():
@@ -192,6 +198,7 @@ class LayerWalker:
         mode: int,
         size: int,
         label: str,
+        shown: str,
         cache: dict[str, bytes],
         tar: tarfile.TarFile | None,
         member: tarfile.TarInfo | None,
@@ -209,7 +216,7 @@ class LayerWalker:
             handle = tar.extractfile(member)
             content = handle.read(size) if handle is not None else b""
             if len(content) != size:
-                raise ScanError(f"layer {label}: truncated tar (file {path} is cut short)")
+                raise ScanError(f"layer {shown}: truncated tar (file {path} is cut short)")
             if self._cached + size <= _HARDLINK_CACHE_BYTES:
                 self._cached += size
                 cache[path] = content
@@ -230,21 +237,21 @@ class LayerWalker:
         path: str,
         member: tarfile.TarInfo,
         label: str,
+        shown: str,
         cache: dict[str, bytes],
-        layer: LayerAnalysis,
     ) -> Entry:
         target = normalise(member.linkname)
         if target is None:
-            self.note(f"layer {label}: skipped hard link outside the image root: {member.linkname!r}")
+            self.note(f"layer {shown}: skipped hard link outside the image root: {member.linkname!r}")
             return _OTHER
         content = cache.get(target)
         if content is None:
             if any(a.claims(path, member.mode, 0) for a in self._analyzers):
                 self.note(
-                    f"layer {label}: hard link {path} -> {target}: target content not kept, not analyzed"
+                    f"layer {shown}: hard link {path} -> {target}: target content not kept, not analyzed"
                 )
             return _PLAIN_FILE
-        return self._analyze(path, member.mode, len(content), label, cache, None, None, content)
+        return self._analyze(path, member.mode, len(content), label, shown, cache, None, None, content)
 
 
 def _relabel(layer: LayerAnalysis, pending: str, diff_id: str) -> None:
