@@ -114,7 +114,7 @@ def _oci_with_raw_blob(blob: bytes) -> bytes:
 
 def test_too_many_files(tmp_path: Path) -> None:
     many = layer_tar(*(reg(f"f{i}", "") for i in range(30)))
-    with pytest.raises(HugeImageError, match="number of files"):
+    with pytest.raises(HugeImageError, match="number of entries"):
         scan(tmp_path, many, limits=Limits(max_files=20))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from openhss.scan.interface import ScanError
-from openhss.scan.layer import LayerAnalysis, LayerWalker, normalise
+from openhss.scan.layer import LayerAnalysis, LayerWalker, normalise, tar_members
 from openhss.scan.limits import Limits
 from openhss.scan.stream import Budget, MeteredReader, Readable, compression_of, decompressed, peek
 
@@ -110,8 +110,7 @@ def read_archive(
     outer = MeteredReader(decompressed(rest, kind), budget=Budget(limits.max_image_bytes, "image archive"))
     reader = _Reader(walker, limits, notes)
     try:
-        tar = tarfile.open(fileobj=outer, mode="r|")  # type: ignore[call-overload]  # noqa: SIM115
-        for member in tar:
+        for tar, member in tar_members(outer, "image archive"):
             name = normalise(member.name)
             if not name:
                 continue

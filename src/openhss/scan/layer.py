@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import tarfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, is_dataclass, replace
 
 from openhss.scan.interface import Analyzer, HugeImageError, LayerFile, ScanError
@@ -96,6 +96,28 @@ class _TailWindow:
         return self.window[offset - self.start : offset - self.start + tarfile.BLOCKSIZE]
 
 
+def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
+    """A tar's members in one forward pass, then the rest of the stream read; ScanError when cut short.
+
+    tarfile ends quietly on a missing or unreadable header after the first one, so the block where it
+    stopped must be the zero end-of-archive block, or the archive was truncated or corrupt.
+    """
+    tail = _TailWindow(stream)
+    try:
+        tar = tarfile.open(fileobj=tail, mode="r|")  # type: ignore[call-overload]  # noqa: SIM115
+        yield from ((tar, member) for member in tar)
+        end = tar.offset
+        while tail.read(1024 * 1024):
+            pass
+    except (tarfile.TarError, EOFError) as exc:
+        raise ScanError(f"{what}: corrupt or truncated tar ({exc})") from None
+    block = tail.block_at(end)
+    if len(block) < tarfile.BLOCKSIZE:
+        raise ScanError(f"{what}: truncated tar (no end-of-archive block)")
+    if block.strip(b"\0"):
+        raise ScanError(f"{what}: corrupt tar (unreadable header at offset {end})")
+
+
 class LayerWalker:
     """Walks layers of one image, sharing the image's byte and entry budgets and its notes."""
 
@@ -109,7 +131,7 @@ class LayerWalker:
         self._analyzers = analyzers
         self._limits = limits
         self._image_bytes = image_bytes
-        self._entries = Budget(limits.max_files, "number of files in the image")
+        self._entries = Budget(limits.max_files, "number of entries in the image", "entries")
         self._notes = notes
         self._dropped_notes = 0
         self._cached = 0
@@ -131,23 +153,14 @@ class LayerWalker:
         `shown` names the blob in notes and errors (its name in the archive)."""
         shown = shown or label
         plain = MeteredReader(decompressed(blob, compression), budget=self._image_bytes)
-        tail = _TailWindow(plain)
         layer = LayerAnalysis("", "", 0, 0, {}, set(), set())
         cache: dict[str, bytes] = {}
         try:
-            tar = tarfile.open(fileobj=tail, mode="r|")  # type: ignore[call-overload]  # noqa: SIM115
-            for member in tar:
+            for tar, member in tar_members(plain, f"layer {shown}"):
                 self._entries.spend(1)
                 self._add(tar, member, layer, cache, label, shown)
-            end = tar.offset
-            plain.drain()
         except (tarfile.TarError, EOFError) as exc:
             raise ScanError(f"layer {shown}: corrupt or truncated tar ({exc})") from None
-        block = tail.block_at(end)
-        if len(block) < tarfile.BLOCKSIZE:
-            raise ScanError(f"layer {shown}: truncated tar (no end-of-archive block)")
-        if block.strip(b"\0"):
-            raise ScanError(f"layer {shown}: corrupt tar (unreadable header at offset {end})")
         self._cached = 0
         layer.diff_id = plain.digest()
         layer.size = plain.count

@@ -28,15 +28,16 @@ class Readable(Protocol):
 class Budget:
     """A byte count shared by several streams that raises HugeImageError when it goes over."""
 
-    def __init__(self, limit: int, what: str) -> None:
+    def __init__(self, limit: int, what: str, unit: str = "bytes") -> None:
         self.limit = limit
         self.used = 0
         self.what = what
+        self.unit = unit
 
     def spend(self, n: int) -> None:
         self.used += n
         if self.used > self.limit:
-            raise HugeImageError(f"{self.what} exceeds the limit of {self.limit} bytes")
+            raise HugeImageError(f"{self.what} exceeds the limit of {self.limit} {self.unit}")
 
 
 class MeteredReader(io.RawIOBase):
