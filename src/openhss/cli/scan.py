@@ -18,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TransferS
 
 from openhss.scan.interface import ScanError, ScanResult
 from openhss.scan.limits import Limits, parse_size
-from openhss.scan.report import FORMATS, ReportError, TableFormat
+from openhss.scan.report import FORMAT_NAMES, ReportError, format_class
 from openhss.scan.scanner import Source, scan_image
 
 _DEFAULT_SOCKET = "/var/run/docker.sock"
@@ -150,7 +150,7 @@ def _scan(image: str, limits: Limits, quiet: bool) -> ScanResult:
 @click.command(name="scan")
 @click.argument("image")
 @click.option(
-    "--format", "-f", "output_format", type=click.Choice(sorted(FORMATS)), default="table", show_default=True
+    "--format", "-f", "output_format", type=click.Choice(FORMAT_NAMES), default="table", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--max-image-size", callback=_size, help="Uncompressed image size limit (e.g. 20G).")
@@ -176,11 +176,12 @@ def command(
         }
         limits = replace(limits, **{k: v for k, v in overrides.items() if v is not None})
         result = _scan(image, limits, quiet)
-        formatter = FORMATS[output_format]
-        if formatter is TableFormat:
+        if output_format == "table":
+            from openhss.scan.report.table import TableFormat
+
             text = TableFormat(color=output is None and sys.stdout.isatty()).render(result)
         else:
-            text = formatter().render(result)
+            text = format_class(output_format)().render(result)
     except ScanError as exc:
         raise click.ClickException(f"{image}: {exc}") from None
     except ReportError as exc:

@@ -7,8 +7,12 @@ from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
 from openhss.scan.interface import Component, ScanResult
-from openhss.scan.report import FORMATS, CycloneDXFormat, JsonFormat, SpdxJsonFormat, TableFormat
+from openhss.scan.report import FORMAT_NAMES, format_class
 from openhss.scan.report import cyclonedx as cyclonedx_report
+from openhss.scan.report.cyclonedx import CycloneDXFormat
+from openhss.scan.report.json import JsonFormat
+from openhss.scan.report.spdx import SpdxJsonFormat
+from openhss.scan.report.table import TableFormat
 from openhss.scan.scanner import scan_image
 
 
@@ -70,4 +74,5 @@ def test_table_lists_components(result: ScanResult) -> None:
 
 
 def test_every_format_is_registered() -> None:
-    assert sorted(FORMATS) == ["cyclonedx", "json", "spdx-json", "table"]
+    assert FORMAT_NAMES == ("table", "json", "cyclonedx", "spdx-json")
+    assert [format_class(name).name for name in FORMAT_NAMES] == list(FORMAT_NAMES)
