@@ -72,14 +72,15 @@ class _Reader:
 
     def blob(self, name: str, stream: Readable, size: int) -> None:
         """One regular member of the archive: a layer (by magic), a JSON document, or ignored."""
-        raw = MeteredReader(stream)
-        head, rest = peek(raw, 512)
+        head, rest = peek(stream, 512)
         kind = compression_of(head)
         if kind is not None:
             self._pending += 1
-            layer = self.walker.walk(rest, kind, f"pending:{self._pending}", name)
+            # An uncompressed blob's digest is its diff_id: hash it once, not twice.
+            raw = MeteredReader(rest, hashing=kind != "tar")
+            layer = self.walker.walk(raw, kind, f"pending:{self._pending}", name)
             raw.drain()
-            layer.blob_digest = raw.digest()
+            layer.blob_digest = layer.diff_id if kind == "tar" else raw.digest()
             for key in (name, layer.blob_digest, layer.diff_id):
                 self.contents.layers.setdefault(key, layer)
         elif head.lstrip()[:1] in (b"{", b"["):
@@ -102,12 +103,14 @@ def read_archive(
     progress: Callable[[int], None] | None,
 ) -> ArchiveContents:
     """Reads a docker-archive or oci-archive tar (optionally gzip/zstd compressed) in one forward pass."""
-    source = MeteredReader(stream, progress=progress)
+    source = MeteredReader(stream, progress=progress, hashing=False)
     head, rest = peek(source, 512)
     kind = compression_of(head)
     if kind is None:
         raise ScanError("not an image archive: expected a tar (docker-archive or oci-archive)")
-    outer = MeteredReader(decompressed(rest, kind), budget=Budget(limits.max_image_bytes, "image archive"))
+    outer = MeteredReader(
+        decompressed(rest, kind), budget=Budget(limits.max_image_bytes, "image archive"), hashing=False
+    )
     reader = _Reader(walker, limits, notes)
     try:
         for tar, member in tar_members(outer, "image archive"):
@@ -154,7 +157,7 @@ def read_layout(
         if not path.is_file() or (path.is_symlink() and not path.resolve().is_relative_to(root.resolve())):
             raise ScanError(f"layer blob {name} is missing from the OCI layout")
         with path.open("rb") as handle:
-            reader.blob(name, MeteredReader(handle, progress=progress), path.stat().st_size)
+            reader.blob(name, MeteredReader(handle, progress=progress, hashing=False), path.stat().st_size)
     return reader.contents, ref
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import tarfile
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, is_dataclass, replace
 
@@ -20,6 +21,7 @@ WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 _HARDLINK_CACHE_BYTES = 64 * 1024**2
 _MAX_NOTES = 50
+_TAR_BUFFER = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,25 +77,26 @@ def normalise(name: str) -> str | None:
 
 
 class _TailWindow:
-    """Remembers the last bytes read, to check the block where tarfile saw the archive end."""
+    """Remembers the last reads, to check the block where tarfile saw the archive end."""
 
-    def __init__(self, inner: Readable, keep: int = 64 * 1024) -> None:
+    def __init__(self, inner: Readable, keep: int = 4) -> None:
         self._inner = inner
-        self._keep = keep
-        self.window = b""
-        self.start = 0
+        self._reads: deque[tuple[int, bytes]] = deque(maxlen=keep)
+        self._offset = 0
 
     def read(self, n: int = -1, /) -> bytes:
         data = self._inner.read(n)
-        self.window += data
-        if len(self.window) > self._keep:
-            cut = len(self.window) - self._keep
-            self.window = self.window[cut:]
-            self.start += cut
+        if data:
+            self._reads.append((self._offset, data))
+            self._offset += len(data)
         return data
 
     def block_at(self, offset: int) -> bytes:
-        return self.window[offset - self.start : offset - self.start + tarfile.BLOCKSIZE]
+        if not self._reads:
+            return b""
+        start = self._reads[0][0]
+        window = b"".join(data for _, data in self._reads)
+        return window[offset - start : offset - start + tarfile.BLOCKSIZE] if offset >= start else b""
 
 
 def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
@@ -104,10 +107,10 @@ def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, 
     """
     tail = _TailWindow(stream)
     try:
-        tar = tarfile.open(fileobj=tail, mode="r|")  # type: ignore[call-overload]  # noqa: SIM115
+        tar = tarfile.open(fileobj=tail, mode="r|", bufsize=_TAR_BUFFER)  # type: ignore[call-overload]  # noqa: SIM115
         yield from ((tar, member) for member in tar)
         end = tar.offset
-        while tail.read(1024 * 1024):
+        while tail.read(_TAR_BUFFER):
             pass
     except (tarfile.TarError, EOFError) as exc:
         raise ScanError(f"{what}: corrupt or truncated tar ({exc})") from None

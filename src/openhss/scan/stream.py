@@ -49,11 +49,12 @@ class MeteredReader(io.RawIOBase):
         *,
         budget: Budget | None = None,
         progress: Callable[[int], None] | None = None,
+        hashing: bool = True,
     ) -> None:
         self._inner = inner
         self._budget = budget
         self._progress = progress
-        self.sha256 = hashlib.sha256()
+        self.sha256 = hashlib.sha256() if hashing else None
         self.count = 0
 
     def readable(self) -> bool:
@@ -69,7 +70,8 @@ class MeteredReader(io.RawIOBase):
         data = self._inner.read(CHUNK if n is None or n < 0 else min(n, CHUNK))
         if data:
             self.count += len(data)
-            self.sha256.update(data)
+            if self.sha256 is not None:
+                self.sha256.update(data)
             if self._budget is not None:
                 self._budget.spend(len(data))
             if self._progress is not None:
@@ -82,6 +84,8 @@ class MeteredReader(io.RawIOBase):
             pass
 
     def digest(self) -> str:
+        if self.sha256 is None:
+            raise ValueError("this stream is not hashed")
         return "sha256:" + self.sha256.hexdigest()
 
 
