@@ -224,3 +224,12 @@ def test_limits_from_environment() -> None:
 def test_empty_outer_stream() -> None:
     with pytest.raises(ScanError):
         scan_image(io.BytesIO(b""))
+
+
+def test_absurd_extended_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type = tarfile.XHDTYPE
+    header.size = 4 * 1024**3
+    layer = header.tobuf(format=tarfile.USTAR_FORMAT) + bytes(4096)
+    with pytest.raises(ScanError, match="extended header"):
+        scan(tmp_path, layer)

@@ -146,6 +146,9 @@ def read_layout(
     if blobs.is_dir():
         candidates += [p for p in sorted(blobs.glob("*/*")) if p.is_file()]
     for path in candidates:
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            notes.append(f"skipped {path.relative_to(root)}: a symlink out of the layout")
+            continue
         if path.stat().st_size <= limits.max_metadata_bytes:
             with path.open("rb") as handle:
                 if handle.read(1) in (b"{", b"["):

@@ -99,6 +99,27 @@ class _TailWindow:
         return window[offset - start : offset - start + tarfile.BLOCKSIZE] if offset >= start else b""
 
 
+_EXTENDED_HEADER_TYPES = frozenset(
+    {
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+    }
+)
+_MAX_EXTENDED_HEADER = 1024 * 1024
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile reads a PAX or GNU long-name header into memory whole: refuse absurd ones first."""
+
+    def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _EXTENDED_HEADER_TYPES and self.size > _MAX_EXTENDED_HEADER:
+            raise ScanError(f"corrupt tar: a {self.size}-byte extended header for {self.name!r}")
+        return super()._proc_member(tarfile)  # type: ignore[misc,no-any-return]
+
+
 def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
     """A tar's members in one forward pass, then the rest of the stream read; ScanError when cut short.
 
@@ -107,7 +128,7 @@ def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, 
     """
     tail = _TailWindow(stream)
     try:
-        tar = tarfile.open(fileobj=tail, mode="r|", bufsize=_TAR_BUFFER)  # type: ignore[call-overload]  # noqa: SIM115
+        tar = tarfile.open(fileobj=tail, mode="r|", bufsize=_TAR_BUFFER, tarinfo=_BoundedTarInfo)  # type: ignore[call-overload]  # noqa: SIM115
         yield from ((tar, member) for member in tar)
         end = tar.offset
         while tail.read(_TAR_BUFFER):
