@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from imagebuild import BuiltImage, docker_archive, dpkg_layers, layer_tar, oci_archive, reg
+from imagebuild import BuiltImage, Member, docker_archive, dpkg_layers, layer_tar, oci_archive, reg, stanzas
 
 from openhss.scan.interface import Analyzer, Distro, LayerFile
 from openhss.scan.scanner import read_image, scan_image
@@ -129,3 +129,60 @@ def test_manifest_after_layers_in_docker_save_order(write) -> None:  # type: ign
 def test_os_detection_fallbacks(write, files: dict[str, str], expected: Distro | None) -> None:  # type: ignore[no-untyped-def]
     result = scan_image(write("x.tar", docker_archive([layer_tar(*(reg(p, t) for p, t in files.items()))])))
     assert result.distro == expected
+
+
+def _versions_of(tmp_path: Path, *layers: bytes) -> dict[str, tuple[str, str]]:
+    path = tmp_path / "img.tar"
+    path.write_bytes(docker_archive(list(layers)))
+    result = scan_image(path)
+    index = {d: i for i, d in enumerate(result.config.diff_ids)}
+    assert len(index) == len(layers)
+    return {c.name: (c.version, f"layer{index[c.layer]}") for c in result.components}
+
+
+def test_one_package_installed_upgraded_removed_and_reinstalled(tmp_path: Path) -> None:
+    status = "var/lib/dpkg/status"
+    made = iter(range(100))
+
+    def layer(*members: Member) -> bytes:  # every layer distinct, so diff_ids tell them apart
+        return layer_tar(reg(f"marker{next(made)}", ""), *members)
+
+    v1 = layer(reg(status, stanzas("sed", "bzip2")))
+    v2 = layer(reg(status, stanzas("sed", "bzip2", versions={"sed": "4.9-2"})))
+    gone = layer(reg(status, stanzas("bzip2")))
+    back = layer(reg(status, stanzas("sed", "bzip2")))
+    assert _versions_of(tmp_path, v1)["sed"] == ("4.9-1", "layer0")
+    assert _versions_of(tmp_path, v1, v2)["sed"] == ("4.9-2", "layer1")
+    assert "sed" not in _versions_of(tmp_path, v1, v2, gone)
+    assert _versions_of(tmp_path, v1, v2, gone)["bzip2"] == ("1.0.8-5+b1", "layer0")
+    # Reinstalled: from the layer that brought it back, not layer 0, since it went away between.
+    assert _versions_of(tmp_path, v1, v2, gone, back)["sed"] == ("4.9-1", "layer3")
+    downgraded = layer(reg(status, stanzas("sed", "bzip2")))
+    assert _versions_of(tmp_path, v1, v2, downgraded)["sed"] == ("4.9-1", "layer2")
+    whiteout = layer(reg("var/lib/dpkg/.wh.status", ""))
+    readded = layer(reg(status, stanzas("bzip2")))
+    assert _versions_of(tmp_path, v1, whiteout, readded)["bzip2"] == ("1.0.8-5+b1", "layer2")
+    untouched = layer(reg("etc/motd", "hi"))
+    assert _versions_of(tmp_path, v1, untouched)["sed"] == ("4.9-1", "layer0")
+
+
+class Counting(Analyzer[str]):
+    name: ClassVar[str] = "counting"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def claims(self, path: str, mode: int, size: int) -> bool:
+        return True
+
+    def analyze(self, file: LayerFile) -> Sequence[str]:
+        self.seen.append((file.layer, file.path))
+        return (file.path,)
+
+
+def test_one_walk_hands_each_file_to_each_claiming_analyzer_once(dpkg_image: BuiltImage) -> None:
+    counting = Counting()
+    scan = read_image(dpkg_image.docker_archive, analyzers=[counting, PasswdFiles()])
+    assert len(counting.seen) == len(set(counting.seen)) == scan.files == 8
+    assert "usr/share/doc/bzip2/copyright" not in scan.findings_by_path(counting)  # whited out in layer 3
+    assert scan.findings("passwd")[0].path == "etc/passwd"
