@@ -233,3 +233,8 @@ def test_absurd_extended_header_is_refused_before_it_is_read(tmp_path: Path) -> 
     layer = header.tobuf(format=tarfile.USTAR_FORMAT) + bytes(4096)
     with pytest.raises(ScanError, match="extended header"):
         scan(tmp_path, layer)
+
+
+def test_long_trailing_padding_after_the_end_of_archive_is_fine(tmp_path: Path) -> None:
+    padded = layer_tar(reg("var/lib/dpkg/status", stanzas("sed"))) + bytes(3 * 1024**2)
+    assert [c.name for c in scan(tmp_path, padded).components()] == ["sed"]

@@ -130,16 +130,17 @@ def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, 
     try:
         tar = tarfile.open(fileobj=tail, mode="r|", bufsize=_TAR_BUFFER, tarinfo=_BoundedTarInfo)  # type: ignore[call-overload]  # noqa: SIM115
         yield from ((tar, member) for member in tar)
+        # Look before reading on: trailing padding or junk would push the block out of the window.
         end = tar.offset
+        block = tail.block_at(end)
+        if len(block) < tarfile.BLOCKSIZE:
+            raise ScanError(f"{what}: truncated tar (no end-of-archive block)")
+        if block.strip(b"\0"):
+            raise ScanError(f"{what}: corrupt tar (unreadable header at offset {end})")
         while tail.read(_TAR_BUFFER):
             pass
     except (tarfile.TarError, EOFError) as exc:
         raise ScanError(f"{what}: corrupt or truncated tar ({exc})") from None
-    block = tail.block_at(end)
-    if len(block) < tarfile.BLOCKSIZE:
-        raise ScanError(f"{what}: truncated tar (no end-of-archive block)")
-    if block.strip(b"\0"):
-        raise ScanError(f"{what}: corrupt tar (unreadable header at offset {end})")
 
 
 class LayerWalker:
