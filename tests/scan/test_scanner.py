@@ -5,9 +5,19 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from imagebuild import BuiltImage, Member, docker_archive, dpkg_layers, layer_tar, oci_archive, reg, stanzas
+from imagebuild import (
+    BuiltImage,
+    Member,
+    docker_archive,
+    dpkg_layers,
+    layer_tar,
+    oci_archive,
+    oci_files,
+    reg,
+    stanzas,
+)
 
-from openhss.scan.interface import Analyzer, Distro, LayerFile
+from openhss.scan.interface import Analyzer, Distro, LayerFile, ScanError
 from openhss.scan.scanner import read_image, scan_image
 
 
@@ -186,3 +196,47 @@ def test_one_walk_hands_each_file_to_each_claiming_analyzer_once(dpkg_image: Bui
     assert len(counting.seen) == len(set(counting.seen)) == scan.files == 8
     assert "usr/share/doc/bzip2/copyright" not in scan.findings_by_path(counting)  # whited out in layer 3
     assert scan.findings("passwd")[0].path == "etc/passwd"
+
+
+def test_multi_platform_index_picks_linux_amd64(tmp_path: Path) -> None:
+    import json
+
+    arm = oci_files([layer_tar(reg("etc/alpine-release", "3.18.0\n"))])
+    amd = oci_files([layer_tar(reg("etc/alpine-release", "3.19.1\n"))])
+    attestation = oci_files([b'{"_type": "https://in-toto.io/Statement/v0.1"}'], compression=None)
+    unrelated = oci_files([b"not a tar, but gzip-compressed"], compression="gzip")
+
+    def descriptor(files: list[tuple[str, bytes]], arch: str) -> dict[str, object]:
+        (manifest,) = json.loads(dict(files)["index.json"])["manifests"]
+        return {
+            **manifest,
+            "platform": {"architecture": arch, "os": "unknown" if arch == "unknown" else "linux"},
+        }
+
+    index = {
+        "schemaVersion": 2,
+        "manifests": [descriptor(attestation, "unknown"), descriptor(arm, "arm64"), descriptor(amd, "amd64")],
+    }
+    blobs = {
+        name: data
+        for files in (arm, amd, attestation, unrelated)
+        for name, data in files
+        if name.startswith("blobs/")
+    }
+    path = tmp_path / "multi.tar"
+    path.write_bytes(layer_tar(reg("index.json", json.dumps(index)), *(reg(n, d) for n, d in blobs.items())))
+    result = scan_image(path)
+    assert result.distro == Distro("alpine", "3.19.1")
+    assert any("3 manifests" in note for note in result.notes)
+
+
+def test_an_unreadable_layer_the_image_needs_is_an_error(tmp_path: Path) -> None:
+    import gzip
+
+    files = oci_files([layer_tar(reg("a", "1"))], compression="gzip")
+    layer_name = next(n for n, d in files if d[:2] == b"\x1f\x8b")
+    broken = [(n, gzip.compress(b"garbage" * 100) if n == layer_name else d) for n, d in files]
+    path = tmp_path / "broken.tar"
+    path.write_bytes(layer_tar(*(reg(n, d) for n, d in broken)))
+    with pytest.raises(ScanError, match="corrupt or truncated tar"):
+        scan_image(path)

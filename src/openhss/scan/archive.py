@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openhss.scan.interface import ScanError
+from openhss.scan.interface import HugeImageError, ScanError
 from openhss.scan.layer import LayerAnalysis, LayerWalker, normalise, tar_members
 from openhss.scan.limits import Limits
 from openhss.scan.stream import Budget, MeteredReader, Readable, compression_of, decompressed, peek
@@ -31,6 +31,8 @@ class ArchiveContents:
     """Member name -> bytes of each small JSON document (manifest.json, index.json, configs, manifests)."""
     aliases: dict[str, str] = field(default_factory=dict)
     """Member name -> the member it links to (docker save links repeated layers)."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """Member name -> why a blob that looked like a layer could not be read."""
 
     def document(self, name: str) -> Any:
         name = self.follow(name)
@@ -66,7 +68,7 @@ class _Reader:
         self.walker = walker
         self.limits = limits
         self.notes = notes
-        self.metadata = Budget(limits.max_metadata_bytes, "JSON metadata in the archive")
+        self.metadata_left = limits.max_metadata_bytes
         self.contents = ArchiveContents()
         self._pending = 0
 
@@ -78,14 +80,28 @@ class _Reader:
             self._pending += 1
             # An uncompressed blob's digest is its diff_id: hash it once, not twice.
             raw = MeteredReader(rest, hashing=kind != "tar")
-            layer = self.walker.walk(raw, kind, f"pending:{self._pending}", name)
+            try:
+                layer = self.walker.walk(raw, kind, f"pending:{self._pending}", name)
+            except HugeImageError:
+                raise
+            except ScanError as exc:
+                # Maybe not a layer of the chosen image at all: an error only if the image needs it.
+                self.contents.unreadable[name] = str(exc)
+                return
             raw.drain()
             layer.blob_digest = layer.diff_id if kind == "tar" else raw.digest()
             for key in (name, layer.blob_digest, layer.diff_id):
                 self.contents.layers.setdefault(key, layer)
         elif head.lstrip()[:1] in (b"{", b"["):
-            self.metadata.spend(size)
-            self.contents.documents[name] = _read_all(rest)
+            self.document(name, size, lambda: _read_all(rest))
+
+    def document(self, name: str, size: int, read: Callable[[], bytes]) -> None:
+        """Keeps a JSON document while the metadata allowance lasts; past it, notes and skips it."""
+        if size > self.metadata_left:
+            self.notes.append(f"skipped {name}: {size} bytes of JSON is over the metadata limit")
+            return
+        self.metadata_left -= size
+        self.contents.documents[name] = read()
 
 
 def _read_all(stream: Readable) -> bytes:
@@ -149,11 +165,9 @@ def read_layout(
         if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
             notes.append(f"skipped {path.relative_to(root)}: a symlink out of the layout")
             continue
-        if path.stat().st_size <= limits.max_metadata_bytes:
-            with path.open("rb") as handle:
-                if handle.read(1) in (b"{", b"["):
-                    reader.metadata.spend(path.stat().st_size)
-                    reader.contents.documents[path.relative_to(root).as_posix()] = path.read_bytes()
+        with path.open("rb") as handle:
+            if handle.read(1) in (b"{", b"["):
+                reader.document(path.relative_to(root).as_posix(), path.stat().st_size, path.read_bytes)
     ref = choose_image(reader.contents, notes)
     for name in ref.layer_names:
         path = root / name

@@ -177,6 +177,7 @@ class LayerWalker:
 
         `shown` names the blob in notes and errors (its name in the archive)."""
         shown = shown or label
+        self._cached = 0
         plain = MeteredReader(decompressed(blob, compression), budget=self._image_bytes)
         layer = LayerAnalysis("", "", 0, 0, {}, set(), set())
         cache: dict[str, bytes] = {}
@@ -186,7 +187,6 @@ class LayerWalker:
                 self._add(tar, member, layer, cache, label, shown)
         except (tarfile.TarError, EOFError) as exc:
             raise ScanError(f"layer {shown}: corrupt or truncated tar ({exc})") from None
-        self._cached = 0
         layer.diff_id = plain.digest()
         layer.size = plain.count
         _relabel(layer, label, layer.diff_id)

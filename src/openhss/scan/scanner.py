@@ -230,7 +230,8 @@ def _ordered_layers(contents: ArchiveContents, ref: ImageRef, config: ImageConfi
         name = ref.layer_names[index] if ref.layer_names else diff_id
         layer = contents.layer(name) or contents.layers.get(diff_id)
         if layer is None:
-            raise ScanError(f"layer {index + 1} ({name}) is missing from the archive")
+            problem = contents.unreadable.get(contents.follow(name))
+            raise ScanError(problem or f"layer {index + 1} ({name}) is missing from the archive")
         if layer.diff_id != diff_id:
             raise ScanError(
                 f"layer {index + 1} ({name}) digests to {layer.diff_id}, but the config says {diff_id}"
