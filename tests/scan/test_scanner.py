@@ -240,3 +240,13 @@ def test_an_unreadable_layer_the_image_needs_is_an_error(tmp_path: Path) -> None
     path.write_bytes(layer_tar(*(reg(n, d) for n, d in broken)))
     with pytest.raises(ScanError, match="corrupt or truncated tar"):
         scan_image(path)
+
+
+def test_ubuntu_packages_get_the_ubuntu_namespace_and_release(tmp_path: Path) -> None:
+    os_release = 'ID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n'
+    layer = layer_tar(reg("usr/lib/os-release", os_release), reg("var/lib/dpkg/status", stanzas("sed")))
+    path = tmp_path / "ubuntu.tar"
+    path.write_bytes(docker_archive([layer]))
+    (sed,) = scan_image(path).components
+    assert sed.distro == "ubuntu:22.04"
+    assert sed.purl == "pkg:deb/ubuntu/sed@4.9-1?arch=amd64&distro=ubuntu-22.04"

@@ -59,11 +59,16 @@ class ImageRef:
     """The image an archive holds: its config, its layers bottom first, its tags."""
 
     config_name: str
+    """Archive member holding the config JSON."""
     layer_names: tuple[str, ...]
+    """Archive members holding the layers, bottom first."""
     repo_tags: tuple[str, ...]
+    """Tags recorded for the image."""
 
 
 class _Reader:
+    """Sorts an archive's members as they come: layers are walked at once, JSON documents kept."""
+
     def __init__(self, walker: LayerWalker, limits: Limits, notes: list[str]) -> None:
         self.walker = walker
         self.limits = limits
