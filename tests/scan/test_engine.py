@@ -1,13 +1,16 @@
 """The scanner reading an image from a real Docker daemon's export stream (`GET /images/{name}/get`)."""
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 from imagebuild import BuiltImage
@@ -83,3 +86,17 @@ def test_engine_export_stream_gives_the_tarball_result(
         from_engine = scan_image(stream)
     assert from_engine == scan_image(dpkg_image.docker_archive)
     assert {c.name for c in from_engine.components} == {"base-files", "bzip2", "libbz2-1.0", "sed", "zlib1g"}
+
+    with (
+        pytest.raises(click.ClickException, match="no such file, directory or image"),
+        engine_image("nope:1"),
+    ):
+        pass
+    done = subprocess.run(
+        [sys.executable, "-m", "openhss", "scan", "-f", "json", "localhost/demo:1"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["config"]["image_id"] == from_engine.config.image_id

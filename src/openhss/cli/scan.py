@@ -61,20 +61,22 @@ def engine_client() -> tuple[httpx.Client, str]:
 def engine_image(name: str) -> Iterator[EngineStream]:
     """Streams the engine's docker-archive export of image `name`."""
     client, where = engine_client()
+    streaming = False
     with client:
         try:
             with client.stream("GET", f"/images/{name}/get") as response:
                 if response.status_code == 404:
-                    raise click.ClickException(
-                        f"{name}: not a file or directory, and no such image in the engine"
-                    )
+                    raise click.ClickException(f"{name}: no such file, directory or image in the engine")
                 if response.status_code != 200:
-                    response.read()
+                    detail = response.read().decode("utf-8", "replace").strip()[:200]
                     raise click.ClickException(
-                        f"{name}: the engine refused the export ({response.status_code})"
+                        f"{name}: the engine refused the export ({response.status_code} {detail})"
                     )
+                streaming = True
                 yield EngineStream(response.iter_bytes(1024 * 1024))
         except httpx.TransportError as exc:
+            if streaming:
+                raise click.ClickException(f"{name}: the engine export broke off ({exc})") from None
             raise click.ClickException(
                 f"{name}: not a file or directory, and no container engine answered at {where} ({exc})"
             ) from None
