@@ -67,3 +67,20 @@ def test_bad_input_is_one_line_and_exit_1(
 
 def test_unknown_format_is_a_usage_error(dpkg_image: BuiltImage) -> None:
     assert openhss("-f", "xml", dpkg_image.layout).returncode == 2
+
+
+def test_progress_bar_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openhss.cli import scan as scan_command
+
+    now = [100.0]
+    monkeypatch.setattr(scan_command.time, "monotonic", lambda: now[0])
+    with scan_command.ProgressBar(1000, enabled=True) as bar:
+        bar(10)
+        assert bar._progress is None
+        now[0] += 1.5
+        bar(10)
+        assert bar._progress is not None
+    with scan_command.ProgressBar(None, enabled=False) as quiet:
+        now[0] += 5
+        quiet(10)
+        assert quiet._progress is None

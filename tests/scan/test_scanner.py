@@ -250,3 +250,23 @@ def test_ubuntu_packages_get_the_ubuntu_namespace_and_release(tmp_path: Path) ->
     (sed,) = scan_image(path).components
     assert sed.distro == "ubuntu:22.04"
     assert sed.purl == "pkg:deb/ubuntu/sed@4.9-1?arch=amd64&distro=ubuntu-22.04"
+
+
+def test_docker_save_links_a_repeated_layer(tmp_path: Path) -> None:
+    import json
+
+    from imagebuild import image_config, sym
+
+    layer = layer_tar(reg("var/lib/dpkg/status", stanzas("sed")))
+    config = image_config([layer, layer])
+    manifest = [{"Config": "c.json", "RepoTags": [], "Layers": ["a/layer.tar", "b/layer.tar"]}]
+    archive = layer_tar(
+        reg("a/layer.tar", layer),
+        sym("b/layer.tar", "../a/layer.tar"),
+        reg("c.json", config),
+        reg("manifest.json", json.dumps(manifest)),
+    )
+    path = tmp_path / "linked.tar"
+    path.write_bytes(archive)
+    result = scan_image(path)
+    assert len(result.config.diff_ids) == 2 and [c.name for c in result.components] == ["sed"]
