@@ -238,3 +238,12 @@ def test_absurd_extended_header_is_refused_before_it_is_read(tmp_path: Path) -> 
 def test_long_trailing_padding_after_the_end_of_archive_is_fine(tmp_path: Path) -> None:
     padded = layer_tar(reg("var/lib/dpkg/status", stanzas("sed"))) + bytes(3 * 1024**2)
     assert [c.name for c in scan(tmp_path, padded).components()] == ["sed"]
+
+
+def test_a_failing_read_is_a_scan_error() -> None:
+    class Failing(io.RawIOBase):
+        def read(self, n: int = -1, /) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(ScanError, match="Input/output error"):
+        scan_image(Failing())

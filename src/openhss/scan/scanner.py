@@ -172,7 +172,10 @@ def read_image(
         raise ValueError(f"analyzer names must be unique: {names}")
     notes: list[str] = []
     walker = LayerWalker(chosen, limits, Budget(limits.max_image_bytes, "uncompressed image size"), notes)
-    contents, ref = _read(source, walker, limits, notes, progress)
+    try:
+        contents, ref = _read(source, walker, limits, notes, progress)
+    except OSError as exc:
+        raise ScanError(f"cannot read the image: {exc.strerror or exc}") from None
     walker.finish_notes()
     config_bytes = contents.documents.get(contents.follow(ref.config_name))
     if config_bytes is None:
