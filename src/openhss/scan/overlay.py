@@ -32,6 +32,7 @@ class MergedTree:
         # path -> consecutive versions (layer index, entry) of the file, ending with the one that survives;
         # a run is kept only while every version had findings, for attributing components to layers.
         self._paths: dict[str, list[tuple[int, Entry]]] = {}
+        self._with_findings: list[str] | None = None
         for index, layer in enumerate(layers):
             if layer.whiteouts or layer.opaque_dirs:
                 for path in [p for p in self._paths if _deleted(p, layer.whiteouts, layer.opaque_dirs)]:
@@ -56,6 +57,12 @@ class MergedTree:
 
     def paths(self) -> list[str]:
         return sorted(self._paths)
+
+    def with_findings(self) -> list[str]:
+        """Sorted paths whose surviving file has findings (computed once: the tree no longer changes)."""
+        if self._with_findings is None:
+            self._with_findings = sorted(p for p, run in self._paths.items() if run[-1][1].findings)
+        return self._with_findings
 
     def resolve(self, path: str) -> str | None:
         """The path with every symlink followed inside the image (`..` stops at the root); None on a loop."""

@@ -70,7 +70,7 @@ class ImageScan:
         """Path -> the analyzer's findings in the surviving version of that file."""
         name = analyzer if isinstance(analyzer, str) else analyzer.name
         out: dict[str, tuple[Any, ...]] = {}
-        for path in self.tree.paths():
+        for path in self.tree.with_findings():
             entry = self.tree.entry(path)
             if entry is not None and name in entry.findings:
                 out[path] = entry.findings[name]
@@ -90,7 +90,7 @@ class ImageScan:
     def components(self) -> tuple[Component, ...]:
         """Surviving components, each attributed to the layer that introduced it at that version."""
         found: list[Component] = []
-        for path in self.tree.paths():
+        for path in self.tree.with_findings():
             versions = self.tree.versions(path)
             for name in self.cataloger_names:
                 found += self._attributed(versions, name)
