@@ -1,5 +1,6 @@
 """The scanner reading an image from a real Docker daemon's export stream (`GET /images/{name}/get`)."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -71,8 +72,15 @@ def dockerd() -> Iterator[str]:
         for path in {"/etc/docker/key.json", "/run/docker", "/run/containerd"} - before:
             if os.path.isfile(path):
                 os.remove(path)
-            elif os.path.isdir(path) and not any(Path(path).rglob("*.sock")):
-                shutil.rmtree(path, ignore_errors=True)
+            elif os.path.isdir(path):
+                _remove_empty_dirs(Path(path))
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    """Only empty directories go: another engine started meanwhile may be using the same /run paths."""
+    for here, _dirs, _files in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(here)
 
 
 def test_engine_export_stream_gives_the_tarball_result(
