@@ -247,3 +247,9 @@ def test_a_failing_read_is_a_scan_error() -> None:
 
     with pytest.raises(ScanError, match="Input/output error"):
         scan_image(Failing())
+
+
+def test_whiteouts_naming_dot_or_dotdot_delete_nothing(tmp_path: Path) -> None:
+    lower = layer_tar(reg("a/keep", "k"), reg("b", "b"))
+    upper = layer_tar(reg("a/.wh..", ""), reg("a/.wh...", ""), reg(".wh...", ""))
+    assert sorted(files(scan(tmp_path, lower, upper))) == ["a/keep", "b"]

@@ -213,7 +213,9 @@ class LayerWalker:
             if base == OPAQUE_MARKER:
                 layer.opaque_dirs.add(parent)
             elif not base.startswith(WHITEOUT_PREFIX * 2):
-                layer.whiteouts.add(posixpath.join(parent, base[len(WHITEOUT_PREFIX) :]))
+                hidden = base[len(WHITEOUT_PREFIX) :]
+                if hidden not in ("", ".", ".."):  # those name no entry of the directory
+                    layer.whiteouts.add(posixpath.join(parent, hidden))
             return
         if member.isreg():
             layer.files += 1
