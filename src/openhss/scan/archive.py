@@ -103,7 +103,7 @@ class _Reader:
     def document(self, name: str, size: int, read: Callable[[], bytes]) -> None:
         """Keeps a JSON document while the metadata allowance lasts; past it, notes and skips it."""
         if size > self.metadata_left:
-            self.notes.append(f"skipped {name}: {size} bytes of JSON is over the metadata limit")
+            self.walker.note(f"skipped {name}: {size} bytes of JSON is over the metadata limit")
             return
         self.metadata_left -= size
         self.contents.documents[name] = read()
@@ -168,7 +168,7 @@ def read_layout(
         candidates += [p for p in sorted(blobs.glob("*/*")) if p.is_file()]
     for path in candidates:
         if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-            notes.append(f"skipped {path.relative_to(root)}: a symlink out of the layout")
+            walker.note(f"skipped {path.relative_to(root)}: a symlink out of the layout")
             continue
         with path.open("rb") as handle:
             if handle.read(1) in (b"{", b"["):
