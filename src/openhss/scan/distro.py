@@ -92,9 +92,9 @@ def release_tag(distro: Distro) -> str:
         version = ".".join(version.split(".")[:2])
     elif distro.id in _MAJOR_ONLY and version[:1].isdigit():
         version = version.split(".")[0]
-    return f"{distro.id}:{version}"
+    return f"{distro.id}:{version}" if version else distro.id
 
 
 def purl_distro(distro: Distro) -> str:
     """The purl `distro` qualifier, Syft style: `debian-12`, `alpine-3.19.1`."""
-    return f"{distro.id}-{distro.version_id}"
+    return f"{distro.id}-{distro.version_id}" if distro.version_id else distro.id
