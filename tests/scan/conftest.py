@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from imagebuild import BuiltImage, dpkg_layers, run
+
+# Test helpers are imported as `tests.scan...`; the repository root must be importable whichever
+# import mode pytest runs in.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from tests.scan.imagebuild import BuiltImage, dpkg_layers, run  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,7 @@ from typing import Any
 import pytest
 import zstandard
 
-DPKG_STATUS = (
-    Path(__file__).parent / "catalog" / "testdata" / "dpkg" / "debian" / "var" / "lib" / "dpkg" / "status"
-)
+DPKG_STATUS = Path(__file__).parent / "catalog" / "testdata" / "dpkg" / "var" / "lib" / "dpkg" / "status"
 OS_RELEASE = (
     'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
     'VERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n'

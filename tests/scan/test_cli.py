@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from imagebuild import BuiltImage
+from tests.scan.imagebuild import BuiltImage
 
 from openhss.scan.report import cyclonedx
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import httpx
 import pytest
-from imagebuild import BuiltImage
+from tests.scan.imagebuild import BuiltImage
 
 from openhss.cli.scan import engine_image
 from openhss.scan.scanner import scan_image

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from imagebuild import (
+from tests.scan.imagebuild import (
     OS_RELEASE,
     Member,
     docker_archive,

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from imagebuild import (
+from tests.scan.imagebuild import (
     BuiltImage,
     Member,
     docker_archive,
@@ -255,7 +255,7 @@ def test_ubuntu_packages_get_the_ubuntu_namespace_and_release(tmp_path: Path) ->
 def test_docker_save_links_a_repeated_layer(tmp_path: Path) -> None:
     import json
 
-    from imagebuild import image_config, sym
+    from tests.scan.imagebuild import image_config, sym
 
     layer = layer_tar(reg("var/lib/dpkg/status", stanzas("sed")))
     config = image_config([layer, layer])

@@ -1,5 +1,8 @@
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from openhss.scan.catalog import all_catalogers
 from openhss.scan.catalog.dpkg import CATALOGER
 from openhss.scan.interface import LayerFile
@@ -22,7 +25,7 @@ def test_claims_the_status_file_and_status_d_entries_only() -> None:
 
 
 def test_status_file_skips_packages_not_installed_and_reads_source() -> None:
-    found = {c.name: c for c in CATALOGER.analyze(_file(TESTDATA / "debian", "var/lib/dpkg/status"))}
+    found = {c.name: c for c in CATALOGER.analyze(_file(TESTDATA, "var/lib/dpkg/status"))}
     assert sorted(found) == ["base-files", "bzip2", "libbz2-1.0", "sed", "zlib1g"]  # hostname: config-files
     bzip2 = found["bzip2"]
     assert (bzip2.version, bzip2.source_name, bzip2.source_version) == ("1.0.8-5+b1", "", "1.0.8-5")
@@ -36,7 +39,7 @@ def test_status_file_skips_packages_not_installed_and_reads_source() -> None:
 
 
 def test_distroless_status_d_has_one_package_per_file() -> None:
-    root = TESTDATA / "distroless"
+    root = TESTDATA
     names = []
     for entry in sorted((root / "var/lib/dpkg/status.d").iterdir()):
         path = entry.relative_to(root).as_posix()
@@ -50,3 +53,19 @@ def test_distroless_status_d_has_one_package_per_file() -> None:
 def test_malformed_content_gives_what_can_be_read() -> None:
     file = LayerFile("var/lib/dpkg/status", "sha256:x", 9, 0o644, b"\xff\xfe garbage\n\nPackage: a\n")
     assert CATALOGER.analyze(file) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.binary(max_size=2000)
+    | st.text(alphabet="PackgeVrsionSut:() \n\t+~-.abc0123", max_size=2000).map(str.encode)
+)
+def test_garbage_never_raises(body: bytes) -> None:
+    for component in CATALOGER.analyze(LayerFile("var/lib/dpkg/status", "sha256:x", len(body), 0o644, body)):
+        assert component.name and component.version and component.purl.startswith("pkg:deb/")
+
+
+def test_truncated_status_never_raises() -> None:
+    content = (TESTDATA / "var/lib/dpkg/status").read_bytes()
+    for cut in range(0, len(content), 37):
+        CATALOGER.analyze(LayerFile("var/lib/dpkg/status", "sha256:x", cut, 0o644, content[:cut]))

@@ -2,9 +2,9 @@ import json
 from pathlib import Path
 
 import pytest
-from imagebuild import BuiltImage
 from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+from tests.scan.imagebuild import BuiltImage
 
 from openhss.scan.interface import Component, ScanResult
 from openhss.scan.report import FORMAT_NAMES, format_class
