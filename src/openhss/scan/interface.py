@@ -30,7 +30,10 @@ class LayerFile:
     path: str
     """Normalised path inside the image, relative, no leading slash: `var/lib/dpkg/status`."""
     layer: str
-    """Digest of the (uncompressed) layer the file comes from: `sha256:<hex>`."""
+    """Digest of the (uncompressed) layer the file comes from: `sha256:<hex>`.
+
+    While a layer streams past its digest is not known yet, so this holds a placeholder; when the layer
+    ends, findings that are dataclasses with a `layer` field equal to it get the real digest."""
     size: int
     """Size in bytes as recorded in the layer."""
     mode: int

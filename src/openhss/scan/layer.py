@@ -1,0 +1,314 @@
+"""One layer tar, read once as a stream: each file handed to the analyzers that claim it, plus whiteouts."""
+
+from __future__ import annotations
+
+import posixpath
+import tarfile
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, is_dataclass, replace
+
+from openhss.scan.interface import Analyzer, HugeImageError, LayerFile, ScanError
+from openhss.scan.limits import Limits
+from openhss.scan.stream import Budget, MeteredReader, Readable, decompressed
+
+FILE = "file"
+SYMLINK = "symlink"
+DIR = "dir"
+OTHER = "other"
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+_HARDLINK_CACHE_BYTES = 64 * 1024**2
+_MAX_NOTES = 50
+_TAR_BUFFER = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one layer puts at one path."""
+
+    kind: str
+    """file, symlink, dir or other (devices, fifos)."""
+    findings: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+    """Analyzer name -> what it found in this file (only analyzers that found something)."""
+    target: str = ""
+    """Symlinks: the link target exactly as recorded."""
+
+
+_PLAIN_FILE = Entry(FILE)
+_DIR = Entry(DIR)
+_OTHER = Entry(OTHER)
+
+
+@dataclass
+class LayerAnalysis:
+    """Everything kept of one layer once its bytes have streamed past."""
+
+    diff_id: str
+    """sha256 of the uncompressed tar, `sha256:<hex>`."""
+    blob_digest: str
+    """sha256 of the blob as stored (compressed or not)."""
+    size: int
+    """Uncompressed bytes."""
+    files: int
+    """Regular files (hard links included)."""
+    entries: dict[str, Entry]
+    """Path -> what this layer puts there; later duplicates replace earlier ones."""
+    whiteouts: set[str]
+    """Paths this layer deletes from lower layers (with everything below them)."""
+    opaque_dirs: set[str]
+    """Directories this layer empties of lower layers' content."""
+
+
+def normalise(name: str) -> str | None:
+    """A tar member name as a path relative to the image root; None when `..` would leave the root."""
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+class _TailWindow:
+    """Remembers the last reads, to check the block where tarfile saw the archive end."""
+
+    def __init__(self, inner: Readable, keep: int = 4) -> None:
+        self._inner = inner
+        self._reads: deque[tuple[int, bytes]] = deque(maxlen=keep)
+        self._offset = 0
+
+    def read(self, n: int = -1, /) -> bytes:
+        data = self._inner.read(n)
+        if data:
+            self._reads.append((self._offset, data))
+            self._offset += len(data)
+        return data
+
+    def block_at(self, offset: int) -> bytes:
+        if not self._reads:
+            return b""
+        start = self._reads[0][0]
+        window = b"".join(data for _, data in self._reads)
+        return window[offset - start : offset - start + tarfile.BLOCKSIZE] if offset >= start else b""
+
+
+_EXTENDED_HEADER_TYPES = frozenset(
+    {
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+    }
+)
+_MAX_EXTENDED_HEADER = 1024 * 1024
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile reads a PAX or GNU long-name header into memory whole: refuse absurd ones first."""
+
+    def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _EXTENDED_HEADER_TYPES and self.size > _MAX_EXTENDED_HEADER:
+            raise ScanError(f"corrupt tar: a {self.size}-byte extended header for {self.name!r}")
+        return super()._proc_member(tarfile)  # type: ignore[misc,no-any-return]
+
+
+def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
+    """A tar's members in one forward pass, then the rest of the stream read; ScanError when cut short.
+
+    tarfile ends quietly on a missing or unreadable header after the first one, so the block where it
+    stopped must be the zero end-of-archive block, or the archive was truncated or corrupt.
+    """
+    tail = _TailWindow(stream)
+    try:
+        tar = tarfile.open(fileobj=tail, mode="r|", bufsize=_TAR_BUFFER, tarinfo=_BoundedTarInfo)  # type: ignore[call-overload]  # noqa: SIM115
+        yield from ((tar, member) for member in tar)
+        # Look before reading on: trailing padding or junk would push the block out of the window.
+        end = tar.offset
+        block = tail.block_at(end)
+        if len(block) < tarfile.BLOCKSIZE:
+            raise ScanError(f"{what}: truncated tar (no end-of-archive block)")
+        if block.strip(b"\0"):
+            raise ScanError(f"{what}: corrupt tar (unreadable header at offset {end})")
+        while tail.read(_TAR_BUFFER):
+            pass
+    except (tarfile.TarError, EOFError) as exc:
+        raise ScanError(f"{what}: corrupt or truncated tar ({exc})") from None
+
+
+class LayerWalker:
+    """Walks layers of one image, sharing the image's byte and entry budgets and its notes."""
+
+    def __init__(
+        self,
+        analyzers: Sequence[Analyzer[object]],
+        limits: Limits,
+        image_bytes: Budget,
+        notes: list[str],
+    ) -> None:
+        self._analyzers = analyzers
+        self._limits = limits
+        self._image_bytes = image_bytes
+        self._entries = Budget(limits.max_files, "number of entries in the image", "entries")
+        self._notes = notes
+        self._dropped_notes = 0
+        self._cached = 0
+
+    def note(self, text: str) -> None:
+        if len(self._notes) < _MAX_NOTES:
+            self._notes.append(text)
+        else:
+            self._dropped_notes += 1
+
+    def finish_notes(self) -> None:
+        if self._dropped_notes:
+            self._notes.append(f"... and {self._dropped_notes} more notes")
+            self._dropped_notes = 0
+
+    def walk(self, blob: Readable, compression: str, label: str, shown: str = "") -> LayerAnalysis:
+        """Reads one layer blob to its end; findings carry `label` until the diff_id replaces it.
+
+        `shown` names the blob in notes and errors (its name in the archive)."""
+        shown = shown or label
+        self._cached = 0
+        plain = MeteredReader(decompressed(blob, compression), budget=self._image_bytes)
+        layer = LayerAnalysis("", "", 0, 0, {}, set(), set())
+        cache: dict[str, bytes] = {}
+        try:
+            for tar, member in tar_members(plain, f"layer {shown}"):
+                self._entries.spend(1)
+                self._add(tar, member, layer, cache, label, shown)
+        except (tarfile.TarError, EOFError) as exc:
+            raise ScanError(f"layer {shown}: corrupt or truncated tar ({exc})") from None
+        layer.diff_id = plain.digest()
+        layer.size = plain.count
+        _relabel(layer, label, layer.diff_id)
+        return layer
+
+    def _add(
+        self,
+        tar: tarfile.TarFile,
+        member: tarfile.TarInfo,
+        layer: LayerAnalysis,
+        cache: dict[str, bytes],
+        label: str,
+        shown: str,
+    ) -> None:
+        path = normalise(member.name)
+        if path is None:
+            self.note(f"layer {shown}: skipped entry outside the image root: {member.name!r}")
+            return
+        if not path:
+            return
+        base = posixpath.basename(path)
+        parent = posixpath.dirname(path)
+        if base.startswith(WHITEOUT_PREFIX):
+            if base == OPAQUE_MARKER:
+                layer.opaque_dirs.add(parent)
+            elif not base.startswith(WHITEOUT_PREFIX * 2):
+                hidden = base[len(WHITEOUT_PREFIX) :]
+                if hidden not in ("", ".", ".."):  # those name no entry of the directory
+                    layer.whiteouts.add(posixpath.join(parent, hidden))
+            return
+        if member.isreg():
+            layer.files += 1
+            layer.entries[path] = self._analyze(
+                path, member.mode, member.size, label, shown, cache, tar, member
+            )
+        elif member.islnk():
+            layer.files += 1
+            layer.entries[path] = self._hardlink(path, member, label, shown, cache)
+        elif member.issym():
+            layer.entries[path] = Entry(SYMLINK, target=member.linkname)
+        elif member.isdir():
+            layer.entries[path] = _DIR
+        else:
+            layer.entries[path] = _OTHER
+
+    def _analyze(
+        self,
+        path: str,
+        mode: int,
+        size: int,
+        label: str,
+        shown: str,
+        cache: dict[str, bytes],
+        tar: tarfile.TarFile | None,
+        member: tarfile.TarInfo | None,
+        content: bytes | None = None,
+    ) -> Entry:
+        claiming = [a for a in self._analyzers if a.claims(path, mode, size)]
+        if not claiming:
+            return _PLAIN_FILE
+        if content is None:
+            if size > self._limits.max_file_bytes:
+                raise HugeImageError(
+                    f"{path} ({size} bytes) exceeds the per-file limit of {self._limits.max_file_bytes} bytes"
+                )
+            assert tar is not None and member is not None
+            handle = tar.extractfile(member)
+            content = handle.read(size) if handle is not None else b""
+            if len(content) != size:
+                raise ScanError(f"layer {shown}: truncated tar (file {path} is cut short)")
+            if self._cached + size <= _HARDLINK_CACHE_BYTES:
+                self._cached += size
+                cache[path] = content
+        file = LayerFile(path=path, layer=label, size=size, mode=mode, content=content)
+        findings: dict[str, tuple[object, ...]] = {}
+        for analyzer in claiming:
+            try:
+                found = tuple(analyzer.analyze(file))
+            except Exception as exc:  # one analyzer's bug must not lose the whole scan
+                self.note(f"analyzer {analyzer.name} failed on {path}: {exc}")
+                continue
+            if found:
+                findings[analyzer.name] = found
+        return Entry(FILE, findings)
+
+    def _hardlink(
+        self,
+        path: str,
+        member: tarfile.TarInfo,
+        label: str,
+        shown: str,
+        cache: dict[str, bytes],
+    ) -> Entry:
+        target = normalise(member.linkname)
+        if target is None:
+            self.note(f"layer {shown}: skipped hard link outside the image root: {member.linkname!r}")
+            return _OTHER
+        content = cache.get(target)
+        if content is None:
+            if any(a.claims(path, member.mode, 0) for a in self._analyzers):
+                self.note(
+                    f"layer {shown}: hard link {path} -> {target}: target content not kept, not analyzed"
+                )
+            return _PLAIN_FILE
+        return self._analyze(path, member.mode, len(content), label, shown, cache, None, None, content)
+
+
+def _relabel(layer: LayerAnalysis, pending: str, diff_id: str) -> None:
+    """Findings made mid-layer carry a placeholder layer; once the diff_id is known it replaces it."""
+    for path, entry in layer.entries.items():
+        if entry.findings:
+            layer.entries[path] = Entry(
+                entry.kind,
+                {
+                    name: tuple(_with_layer(f, pending, diff_id) for f in found)
+                    for name, found in entry.findings.items()
+                },
+                entry.target,
+            )
+
+
+def _with_layer(finding: object, pending: str, diff_id: str) -> object:
+    if is_dataclass(finding) and not isinstance(finding, type) and getattr(finding, "layer", None) == pending:
+        return replace(finding, layer=diff_id)  # type: ignore[type-var]
+    return finding
