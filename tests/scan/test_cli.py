@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def openhss(
     *args: str | Path, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    environ = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
+    # The vulnerability database lives in OPENHSS_HOME: a fresh (empty) one per run, never the user's.
+    home = tempfile.mkdtemp(prefix="openhss-home-")
+    environ = {**os.environ, "PYTHONPATH": str(SRC), "OPENHSS_HOME": home, **(env or {})}
+    environ.pop("OPENHSS_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "openhss", "scan", *map(str, args)],
         input=stdin,
@@ -37,7 +41,12 @@ def test_json_to_a_file_and_cyclonedx_from_stdin(dpkg_image: BuiltImage, tmp_pat
 
 def test_table_by_default(dpkg_image: BuiltImage) -> None:
     done = openhss(dpkg_image.oci_archive)
-    assert done.returncode == 0 and b"zlib1g" in done.stdout and done.stderr == b""
+    assert done.returncode == 0 and b"zlib1g" in done.stdout
+    # the only thing on stderr: the (empty, fresh) vulnerability database, said in one line
+    assert done.stderr.decode().strip().splitlines() == [
+        "openhss: warning: the vulnerability database is empty: run `openhss db update` "
+        "(or `openhss db import`); no vulnerabilities are reported"
+    ]
 
 
 @pytest.mark.parametrize(

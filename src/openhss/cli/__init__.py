@@ -41,7 +41,10 @@ def cli() -> None:
 def main() -> None:
     """Entry point: click's own usage errors stay as they are; anything else is one line, exit 1."""
     try:
-        cli(standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of a click.exceptions.Exit.
+        code = cli(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
@@ -52,6 +55,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # the CLI never shows a traceback
-        click.echo(f"openhss: error: {exc}", err=True)
+    except Exception as exc:  # the CLI never shows a traceback, and says what went wrong in one line
+        lines = str(exc).strip().splitlines()
+        click.echo(f"openhss: error: {lines[0] if lines else type(exc).__name__}", err=True)
         sys.exit(1)

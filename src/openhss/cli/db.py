@@ -72,6 +72,7 @@ def import_(paths: tuple[Path, ...]) -> None:
     context = open_context()
     for path in paths:
         _import(context, path, str(path))
+        remember(context.db, Fetched(url=str(path.resolve()), path=None))
 
 
 @command.command("update")

@@ -16,10 +16,14 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TransferSpeedColumn
 
+from openhss.cli._vulnerabilities import with_vulnerabilities
+from openhss.config import Settings
+from openhss.scan.inspect import inspect_image
 from openhss.scan.interface import ScanError, ScanResult
 from openhss.scan.limits import Limits, parse_size
+from openhss.scan.malware import BlocklistError, MalwareConfig, RuleError
 from openhss.scan.report import FORMAT_NAMES, ReportError, format_class
-from openhss.scan.scanner import Source, scan_image
+from openhss.scan.scanner import Source
 
 _DEFAULT_SOCKET = "/var/run/docker.sock"
 
@@ -132,21 +136,59 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> in
         raise click.BadParameter(str(exc)) from None
 
 
-def _scan(image: str, limits: Limits, quiet: bool) -> ScanResult:
+def _scan(
+    image: str, limits: Limits, quiet: bool, baseline: bool, malware: MalwareConfig | None
+) -> ScanResult:
     interactive = sys.stderr.isatty() and not quiet
+
+    def run(source: Source, bar: ProgressBar) -> ScanResult:
+        return inspect_image(source, limits=limits, baseline=baseline, malware=malware, progress=bar)
+
     if image == "-":
         with ProgressBar(None, interactive) as bar:
-            return scan_image(sys.stdin.buffer, limits=limits, progress=bar)
+            return run(sys.stdin.buffer, bar)
     path = Path(image)
     if path.exists():
         total = path.stat().st_size if path.is_file() else None
-        source: Source = path
         with ProgressBar(total, interactive) as bar:
-            return scan_image(source, limits=limits, progress=bar)
+            return run(path, bar)
     if image.startswith(("/", ".", "~")) or image.endswith((".tar", ".tar.gz", ".tgz")):
         raise click.ClickException(f"{image}: no such file or directory")
     with engine_image(image) as stream, ProgressBar(None, interactive) as bar:
-        return scan_image(stream, limits=limits, progress=bar)
+        return run(stream, bar)
+
+
+_SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+
+
+def _severities(_ctx: click.Context, _param: click.Parameter, value: str) -> frozenset[str]:
+    chosen = frozenset(v.strip().upper() for v in value.split(",") if v.strip())
+    unknown = chosen - set(_SEVERITIES)
+    if unknown or not chosen:
+        raise click.BadParameter(f"use a comma-separated list of {','.join(_SEVERITIES)}")
+    return chosen
+
+
+def _malware_config(
+    skip: bool, rules: tuple[Path, ...], hashes: Path | None, clamd: str | None
+) -> MalwareConfig | None:
+    if skip:
+        return None
+    try:
+        return MalwareConfig(rule_dirs=rules, blocklist=hashes, clamd_socket=Path(clamd) if clamd else None)
+    except (RuleError, BlocklistError) as exc:
+        # yara-x explains a rule error over several lines; its first line names the file and the error.
+        raise click.ClickException(str(exc).strip().splitlines()[0]) from None
+
+
+def exit_status(
+    result: ScanResult, exit_code: int, fail_on_malware: bool, fail_on_unsafe_settings: bool
+) -> int:
+    """Trivy's convention: `--exit-code N` when a shown vulnerability (after `--severity`) is found;
+    `--fail-on-malware` / `--fail-on-unsafe-settings` fail with N too (1 when N is 0)."""
+    if (fail_on_malware and result.malicious_files) or (fail_on_unsafe_settings and result.unsafe_settings):
+        return exit_code or 1
+    return exit_code if result.vulnerabilities else 0
 
 
 @click.command(name="scan")
@@ -159,6 +201,33 @@ def _scan(image: str, limits: Limits, quiet: bool) -> ScanResult:
 @click.option("--max-files", type=click.IntRange(min=1), help="Limit on the number of files in the image.")
 @click.option("--max-file-size", callback=_size, help="Limit on one analysed file (e.g. 256M).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--severity",
+    default=",".join(_SEVERITIES),
+    show_default=True,
+    callback=_severities,
+    help="Vulnerability severities to show and to fail on.",
+)
+@click.option(
+    "--exit-code", type=click.IntRange(0, 255), default=0, show_default=True, help="Exit code when findings."
+)
+@click.option("--fail-on-malware", is_flag=True, help="Exit non-zero when a malicious file is found.")
+@click.option("--fail-on-unsafe-settings", is_flag=True, help="Exit non-zero when a baseline check fails.")
+@click.option("--skip-vulnerabilities", is_flag=True, help="Do not match against the vulnerability database.")
+@click.option("--skip-baseline", is_flag=True, help="Do not run the baseline (unsafe settings, build risks).")
+@click.option("--skip-malware", is_flag=True, help="Do not run the malware rules.")
+@click.option(
+    "--malware-rules",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A directory of extra YARA rules (repeatable).",
+)
+@click.option(
+    "--malware-hashes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A SHA-256 blocklist (`sha256 [name]` lines or CSV).",
+)
+@click.option("--clamd-socket", envvar="OPENHSS_CLAMD_SOCKET", help="Also send files to this clamd socket.")
 def command(
     image: str,
     output_format: str,
@@ -167,8 +236,23 @@ def command(
     max_files: int | None,
     max_file_size: int | None,
     quiet: bool,
+    severity: frozenset[str],
+    exit_code: int,
+    fail_on_malware: bool,
+    fail_on_unsafe_settings: bool,
+    skip_vulnerabilities: bool,
+    skip_baseline: bool,
+    skip_malware: bool,
+    malware_rules: tuple[Path, ...],
+    malware_hashes: Path | None,
+    clamd_socket: str | None,
 ) -> None:
-    """Scan IMAGE: a docker-archive or oci-archive tar, an OCI layout dir, `-` for stdin, or a local image."""
+    """Scan IMAGE: a docker-archive or oci-archive tar, an OCI layout dir, `-` for stdin, or a local image.
+
+    Shows the components, their known vulnerabilities (from the local database: `openhss db update`),
+    unsafe settings, build risks and malicious files.
+    """
+    malware = _malware_config(skip_malware, malware_rules, malware_hashes, clamd_socket)
     try:
         limits = Limits.from_env()
         overrides = {
@@ -177,7 +261,13 @@ def command(
             "max_file_bytes": max_file_size,
         }
         limits = replace(limits, **{k: v for k, v in overrides.items() if v is not None})
-        result = _scan(image, limits, quiet)
+        result = _scan(image, limits, quiet, not skip_baseline, malware)
+        if not skip_vulnerabilities:
+            result, warnings = with_vulnerabilities(result, Settings.from_env())
+            for warning in warnings:
+                click.echo(f"openhss: warning: {warning}", err=True)
+            shown = tuple(v for v in result.vulnerabilities if v.severity.upper() in severity)
+            result = replace(result, vulnerabilities=shown)
         if output_format == "table":
             from openhss.scan.report.table import TableFormat
 
@@ -190,8 +280,11 @@ def command(
         raise click.ClickException(str(exc)) from None
     if output is None:
         click.echo(text, nl=False)
-        return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    else:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    status = exit_status(result, exit_code, fail_on_malware, fail_on_unsafe_settings)
+    if status:
+        raise click.exceptions.Exit(status)

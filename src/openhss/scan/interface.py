@@ -135,6 +135,32 @@ class MaliciousFile:
 
 
 @dataclass(frozen=True)
+class VulnerabilityFinding:
+    """A known vulnerability of one component (added by the vulnerability knowledge, not by scan/)."""
+
+    id: str
+    """Advisory id (`GHSA-...`, `DSA-...`, `PYSEC-...`)."""
+    aliases: tuple[str, ...]
+    """Other ids of the same vulnerability (CVE ids among them)."""
+    severity: str
+    """Critical, High, Medium, Low or Unknown."""
+    package: str
+    """Component name."""
+    installed_version: str
+    """Installed version."""
+    fixed_version: str
+    """First fixed version, empty when none is known."""
+    ecosystem: str
+    """The component's purl type."""
+    path: str
+    """File the component was found in."""
+    layer: str
+    """Layer that introduced the component."""
+    summary: str = ""
+    """One line about the vulnerability."""
+
+
+@dataclass(frozen=True)
 class ImageConfig:
     """What the image config says about the image."""
 
@@ -184,6 +210,8 @@ class ScanResult:
     """Build-time risks (not counted as unsafe settings)."""
     malicious_files: tuple[MaliciousFile, ...] = ()
     """Malware findings."""
+    vulnerabilities: tuple[VulnerabilityFinding, ...] = ()
+    """Known vulnerabilities of the components (empty until matched against a knowledge base)."""
     size: int = 0
     """Sum of the uncompressed layer sizes, bytes."""
     files: int = 0

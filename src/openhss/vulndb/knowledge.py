@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from openhss.store import Database
-from openhss.store.tables import advisories, advisory_packages
+from openhss.store.tables import advisories, advisory_packages, vulndb_sources
 from openhss.vulndb.interface import Advisory, InvalidAdvisory
 from openhss.vulndb.osv import parse_record
 
@@ -183,6 +183,13 @@ class Knowledge:
         """Advisories stored."""
         with self._db.begin() as conn:
             return int(conn.execute(select(func.count()).select_from(advisories)).scalar_one())
+
+    def last_updated_ms(self) -> int:
+        """When advisories were last imported or updated (0 when never)."""
+        with self._db.begin() as conn:
+            return int(
+                conn.execute(select(func.coalesce(func.max(vulndb_sources.c.fetched_ms), 0))).scalar_one()
+            )
 
     def newest_modified_ms(self) -> int:
         """The newest `modified` stored (0 when empty)."""

@@ -70,7 +70,7 @@ def test_json_holds_everything(result: ScanResult) -> None:
 def test_table_lists_components(result: ScanResult) -> None:
     text = TableFormat(width=200).render(result)
     assert "zlib1g" in text and "1:1.3.dfsg-3" in text and "Debian GNU/Linux 12" in text
-    assert "5 components" in text
+    assert "Components: 5" in text and "Vulnerabilities: 0" in text and "Malicious files: 0" in text
 
 
 def test_every_format_is_registered() -> None:
