@@ -9,13 +9,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.support.postgres import PostgresServer
-from tests.support.server import LiveServer
 
 from openhss.api.app import build_context
 from openhss.api.context import ServerContext
 from openhss.config import Settings
 from openhss.store import Database
+from tests.support.postgres import PostgresServer
+from tests.support.server import LiveServer
 
 _TEMPLATE = "openhss_template"
 

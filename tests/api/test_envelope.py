@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from tests.support.server import LiveServer
 
 from openhss.api.app import create_app
 from openhss.api.context import ServerContext
+from tests.support.server import LiveServer
 
 
 def test_request_id_is_fresh_or_echoed(live_server: LiveServer) -> None:

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from huaweicloudsdkhss.v5 import ListImageLocalRequest
 from sqlalchemy import insert, select, update
+
+from openhss.api.context import ServerContext
+from openhss.store.tables import component_names, image_components, images
 from tests.conftest import Account
 from tests.support.fleet import FleetHost, container, container_id, digest, enroll, image, post
 from tests.support.sdk import hss_client
 from tests.support.server import LiveServer
-
-from openhss.api.context import ServerContext
-from openhss.store.tables import component_names, image_components, images
 
 SWR = "swr.cn-north-4.myhuaweicloud.com/org/app"
 

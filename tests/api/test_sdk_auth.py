@@ -11,11 +11,11 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 from huaweicloudsdkhss.v5 import ListImageLocalRequest
+
+from openhss.api.context import ServerContext
 from tests.conftest import Account
 from tests.support.sdk import hss_client
 from tests.support.server import LiveServer
-
-from openhss.api.context import ServerContext
 
 
 def test_sdk_lists_with_its_own_signature(live_server: LiveServer, account: Account) -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 from sqlalchemy import update
-from tests.conftest import Account
-from tests.support.server import LiveServer
 
 from openhss.api.context import ServerContext
 from openhss.store.tables import tokens
+from tests.conftest import Account
+from tests.support.server import LiveServer
 
 
 def _body(

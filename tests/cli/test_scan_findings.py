@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.scan.imagebuild import docker_archive, image_config, layer_tar, reg, stanzas
 from tests.scan.malware.malware_samples import EICAR
 from tests.support.process import run_openhss

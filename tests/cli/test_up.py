@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 from huaweicloudsdkhss.v5 import ListImageLocalRequest
+
 from tests.support.postgres import free_port
 from tests.support.process import start_openhss, wait_http
 from tests.support.sdk import hss_client

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from tests.conftest import Account
 
 from openhss.api.context import ServerContext
 from openhss.identity import (
@@ -16,6 +15,7 @@ from openhss.identity import (
     Principal,
 )
 from openhss.store.tables import access_keys, users
+from tests.conftest import Account
 
 
 def test_sk_and_password_are_never_stored_in_plain_text(context: ServerContext, account: Account) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+
+from openhss.api.context import ServerContext
+from openhss.store.tables import containers, image_hosts, image_scopes, images
 from tests.conftest import Account
 from tests.support.fleet import FleetHost, container, enroll, image, post
 from tests.support.process import run_openhss
 from tests.support.server import LiveServer
-
-from openhss.api.context import ServerContext
-from openhss.store.tables import containers, image_hosts, image_scopes, images
 
 
 def _counts(context: ServerContext) -> dict[str, tuple[int, int]]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from openhss.api.context import ServerContext
 from tests.conftest import Account
 from tests.support.fleet import enroll, image, post
 from tests.support.server import LiveServer
-
-from openhss.api.context import ServerContext
 
 
 def test_paging_visits_every_row_once(

@@ -6,9 +6,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from tests.scan.imagebuild import BuiltImage
 
 from openhss.scan.report import cyclonedx
+from tests.scan.imagebuild import BuiltImage
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 

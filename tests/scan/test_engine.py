@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 import httpx
 import pytest
-from tests.scan.imagebuild import BuiltImage
 
 from openhss.cli.scan import engine_image
 from openhss.scan.scanner import scan_image
+from tests.scan.imagebuild import BuiltImage
 
 pytestmark = pytest.mark.engine
 

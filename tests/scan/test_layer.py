@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+
+from openhss.scan.catalog.dpkg import CATALOGER as DPKG
+from openhss.scan.interface import Analyzer, HugeImageError, LayerFile, ScanError
+from openhss.scan.limits import Limits
+from openhss.scan.scanner import ImageScan, read_image, scan_image
 from tests.scan.imagebuild import (
     OS_RELEASE,
     Member,
@@ -20,11 +25,6 @@ from tests.scan.imagebuild import (
     stanzas,
     sym,
 )
-
-from openhss.scan.catalog.dpkg import CATALOGER as DPKG
-from openhss.scan.interface import Analyzer, HugeImageError, LayerFile, ScanError
-from openhss.scan.limits import Limits
-from openhss.scan.scanner import ImageScan, read_image, scan_image
 
 
 class Everything(Analyzer[LayerFile]):

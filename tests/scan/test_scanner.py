@@ -5,6 +5,9 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+
+from openhss.scan.interface import Analyzer, Distro, LayerFile, ScanError
+from openhss.scan.scanner import read_image, scan_image
 from tests.scan.imagebuild import (
     BuiltImage,
     Member,
@@ -16,9 +19,6 @@ from tests.scan.imagebuild import (
     reg,
     stanzas,
 )
-
-from openhss.scan.interface import Analyzer, Distro, LayerFile, ScanError
-from openhss.scan.scanner import read_image, scan_image
 
 
 class PasswdFiles(Analyzer[LayerFile]):

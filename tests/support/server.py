@@ -7,10 +7,10 @@ import time
 
 import httpx
 import uvicorn
-from tests.support.postgres import free_port
 
 from openhss.api.app import create_app
 from openhss.api.context import ServerContext
+from tests.support.postgres import free_port
 
 
 class LiveServer:

@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import Account
-from tests.support.fleet import FleetHost, digest, enroll, image, post
-from tests.support.server import LiveServer
 
 from openhss.api.context import ServerContext
 from openhss.vulndb.knowledge import Knowledge
 from openhss.vulndb.osv import read_source
 from openhss.vulndb.scans import rematch
+from tests.conftest import Account
+from tests.support.fleet import FleetHost, digest, enroll, image, post
+from tests.support.server import LiveServer
 
 CVSS_HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
 CVSS_MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:N"

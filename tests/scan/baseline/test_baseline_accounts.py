@@ -1,4 +1,7 @@
 import pytest
+
+from openhss.scan.baseline import ALL_CHECKS, AccountFilesAnalyzer, PasswordBudget, evaluate
+from openhss.scan.interface import LayerFile, UnsafeSetting
 from tests.scan.baseline.baseline_fixtures import (
     GROUP,
     GSHADOW,
@@ -14,9 +17,6 @@ from tests.scan.baseline.baseline_fixtures import (
     shadow,
     yescrypt,
 )
-
-from openhss.scan.baseline import ALL_CHECKS, AccountFilesAnalyzer, PasswordBudget, evaluate
-from openhss.scan.interface import LayerFile, UnsafeSetting
 
 
 def settings(files: dict[str, LayerFile], budget: PasswordBudget | None = None) -> list[UnsafeSetting]:

@@ -1,10 +1,10 @@
 import dataclasses
 
 import pytest
-from tests.scan.baseline.baseline_fixtures import SAFE_CONFIG, TODAY, account_files, layer_file
 
 from openhss.scan.baseline import AccountFilesAnalyzer, BuildFilesAnalyzer, PasswordBudget, evaluate
 from openhss.scan.interface import BuildRisk, ImageConfig, LayerFile
+from tests.scan.baseline.baseline_fixtures import SAFE_CONFIG, TODAY, account_files, layer_file
 
 
 def risks(config: ImageConfig = SAFE_CONFIG, extra: dict[str, LayerFile] | None = None) -> list[BuildRisk]:

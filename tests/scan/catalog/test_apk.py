@@ -6,9 +6,8 @@ database, following the documented format (https://wiki.alpinelinux.org/wiki/Apk
 
 from __future__ import annotations
 
-from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
-
 from openhss.scan.catalog.apk import CATALOGER
+from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
 
 
 def test_claims_only_the_installed_database() -> None:

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 from openhss.scan.catalog import all_catalogers
 from openhss.scan.interface import Cataloger, Component
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 # One path each cataloger is expected to claim; a cataloger none of them fits is fuzzed nowhere.
 SAMPLE_PATHS = (

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
-
 from openhss.scan.catalog.dotnet import CATALOGER
+from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
 
 
 def test_claims_deps_json() -> None:

@@ -13,10 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
-from tests.scan.catalog.go_buildinfo import pointer_format_elf
 
 from openhss.scan.catalog.golang import CATALOGER, read_buildinfo
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
+from tests.scan.catalog.go_buildinfo import pointer_format_elf
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs Debian's golang-go")
 

@@ -13,9 +13,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 from openhss.scan.catalog.java import CATALOGER, parse_manifest
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 pytestmark = pytest.mark.skipif(shutil.which("jar") is None, reason="needs a JDK's jar")
 

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
-
 from openhss.scan.catalog.npm import CATALOGER
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
 
 
 def test_claims_only_package_roots_under_node_modules() -> None:

@@ -6,9 +6,8 @@ the Composer 1 shape (a bare list); entries are trimmed copies of what Composer 
 
 from __future__ import annotations
 
-from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
-
 from openhss.scan.catalog.php import CATALOGER
+from tests.scan.catalog.catalog_files import as_layer_file, fixture_file
 
 
 def test_claims_installed_json_only() -> None:

@@ -6,9 +6,8 @@ python3-lazr.uri (an egg-info directory), `wsgiref` from CPython 2.7's distutils
 
 from __future__ import annotations
 
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
-
 from openhss.scan.catalog.python import CATALOGER
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
 
 
 def test_claims_metadata_files() -> None:

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
-from tests.scan.catalog.rpmdb_formats import ndb_packages_db
 
 from openhss.scan.catalog.rpm import CATALOGER, parse_header, split_source_rpm
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
+from tests.scan.catalog.rpmdb_formats import ndb_packages_db
 
 pytestmark = pytest.mark.skipif(shutil.which("rpmbuild") is None, reason="needs Debian's rpm (rpmbuild)")
 

@@ -5,9 +5,8 @@ Source: `/usr/lib/ruby/gems/3.1.0/specifications` on this machine.
 
 from __future__ import annotations
 
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
-
 from openhss.scan.catalog.ruby import CATALOGER
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file, fixture_file
 
 
 def test_claims_installed_specifications_only() -> None:

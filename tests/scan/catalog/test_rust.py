@@ -14,9 +14,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 from openhss.scan.catalog.rust import CATALOGER, audit_section
+from tests.scan.catalog.catalog_files import TESTDATA, as_layer_file
 
 pytestmark = pytest.mark.skipif(shutil.which("objcopy") is None, reason="needs binutils' objcopy")
 

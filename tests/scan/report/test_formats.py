@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
-from tests.scan.imagebuild import BuiltImage
 
 from openhss.scan.interface import Component, ScanResult
 from openhss.scan.report import FORMAT_NAMES, format_class
@@ -14,6 +13,7 @@ from openhss.scan.report.json import JsonFormat
 from openhss.scan.report.spdx import SpdxJsonFormat
 from openhss.scan.report.table import TableFormat
 from openhss.scan.scanner import scan_image
+from tests.scan.imagebuild import BuiltImage
 
 
 @pytest.fixture(scope="module")
