@@ -76,6 +76,8 @@ def test_everything_shown_and_exit_codes(tmp_path: Path, image: Path) -> None:
     (vuln,) = result["vulnerabilities"]
     assert (vuln["id"], vuln["severity"], vuln["package"]) == ("DEBIAN-CVE-2023-45853", "Critical", "zlib1g")
     assert (vuln["installed_version"], vuln["fixed_version"]) == ("1:1.2.13.dfsg-1", "1:1.2.13.dfsg-2")
+    assert (vuln["repair_necessity"], vuln["path"]) == ("immediate_repair", "var/lib/dpkg/status")
+    assert vuln["layer"].startswith("sha256:")
 
     assert _scan(home, image, "--exit-code", "3", "--severity", "HIGH,CRITICAL")[0] == 3
     status, result, _ = _scan(home, image, "--exit-code", "3", "--severity", "low,medium")

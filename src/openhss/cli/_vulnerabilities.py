@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from openhss.config import Settings
 from openhss.scan.interface import Component, ScanResult, VulnerabilityFinding
+from openhss.severity import repair_necessity
 from openhss.store import Database, now_ms
 from openhss.vulndb.knowledge import Knowledge
 from openhss.vulndb.matching import match
@@ -59,6 +60,7 @@ def with_vulnerabilities(result: ScanResult, settings: Settings) -> tuple[ScanRe
             path=result.components[v.component_index].path,
             layer=result.components[v.component_index].layer,
             summary=v.summary,
+            repair_necessity=repair_necessity(v.severity),
         )
         for v in found
     )

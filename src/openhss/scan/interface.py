@@ -158,6 +158,8 @@ class VulnerabilityFinding:
     """Layer that introduced the component."""
     summary: str = ""
     """One line about the vulnerability."""
+    repair_necessity: str = ""
+    """The provider's word: immediate_repair (Critical/High), delay_repair (Medium), not_needed_repair."""
 
 
 @dataclass(frozen=True)
