@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import json
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
+from openhss import documents
 from openhss.inventory.interface import (
     HostAddress,
     HostFacts,
@@ -20,34 +16,20 @@ from openhss.inventory.interface import (
 )
 
 SCHEMA_VERSION = "openhss.inventory/v1"
+_SCHEMA = "schema/inventory-report-v1.json"
 
 
-@cache
 def schema() -> dict[str, Any]:
     """The JSON Schema of version 1 of the report."""
-    text = resources.files("openhss.inventory").joinpath("schema/inventory-report-v1.json").read_text()
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+    return documents.schema("openhss.inventory", _SCHEMA)
 
 
 def parse_report(data: bytes | str | dict[str, Any]) -> InventoryReport:
     """A validated report; InvalidReport naming the first problem otherwise."""
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except ValueError as exc:
-            raise InvalidReport(f"the report is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InvalidReport("the report must be a JSON object")
-    error = next(iter(sorted(_validator().iter_errors(data), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise InvalidReport(f"invalid inventory report at {where}: {error.message}")
+    try:
+        data = documents.load_document(data, "openhss.inventory", _SCHEMA, "inventory report")
+    except documents.DocumentError as exc:
+        raise InvalidReport(str(exc)) from exc
     host = data["host"]
     addresses = []
     for entry in host.get("addresses", []):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
+from openhss import documents
 from openhss.vulndb.interface import VulnDBError
 from openhss.vulndb.scans import ImageScan, ScannedComponent
 
@@ -31,25 +28,12 @@ class UploadedScan:
     """The result on success."""
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    text = resources.files("openhss.vulndb").joinpath("schema/scan-result-v1.json").read_text()
-    return Draft202012Validator(json.loads(text))
-
-
 def parse_scan_result(data: bytes | dict[str, Any]) -> UploadedScan:
     """Validate and convert; InvalidScanResult naming the first problem."""
-    if isinstance(data, bytes):
-        try:
-            data = json.loads(data)
-        except ValueError as exc:
-            raise InvalidScanResult(f"the scan result is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InvalidScanResult("the scan result must be a JSON object")
-    error = next(iter(sorted(_validator().iter_errors(data), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise InvalidScanResult(f"invalid scan result at {where}: {error.message}")
+    try:
+        data = documents.load_document(data, "openhss.vulndb", "schema/scan-result-v1.json", "scan result")
+    except documents.DocumentError as exc:
+        raise InvalidScanResult(str(exc)) from exc
     if data["status"] == "failed":
         return UploadedScan(
             data["project_id"],
