@@ -10,8 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from openhss.api.app import build_context
-from openhss.api.context import ServerContext
+from openhss.api.context import ServerContext, build_context
 from openhss.config import Settings
 from openhss.store import Database
 from tests.support.postgres import PostgresServer

@@ -136,3 +136,36 @@ def test_server_speaks_tls(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def test_agent_admin_commands(tmp_path: Path) -> None:
+    from openhss.inventory import AgentRegistry, HostFacts, InvalidAgentCredential, UnknownHost
+    from openhss.store import Database
+
+    home = tmp_path / "home"
+    _ok(home, "admin", "create-domain", "acme")
+    project_id = _ok(home, "admin", "create-project", "--domain", "acme", "cn-north-4").strip()
+    token = _ok(home, "admin", "create-enroll-token", "--project", project_id).strip()
+    unknown_ep = run_openhss(
+        home, "admin", "create-enroll-token", "--project", project_id, "--enterprise-project", "x"
+    )
+    assert unknown_ep.returncode == 1 and "enterprise project 'x' not found" in unknown_ep.stderr
+    db = Database(f"sqlite:///{home / 'openhss.db'}")
+    registry = AgentRegistry(db)
+    enrolled = registry.enroll(token, HostFacts(name="node-1"))
+    assert registry.authenticate(enrolled.agent_secret).host_id == enrolled.host_id
+    _ok(home, "admin", "revoke-agent", enrolled.agent_id)
+    try:
+        registry.authenticate(enrolled.agent_secret)
+        raise AssertionError("a revoked agent authenticated")
+    except InvalidAgentCredential:
+        pass
+    again = run_openhss(home, "admin", "revoke-agent", enrolled.agent_id)
+    assert again.returncode == 1 and "already revoked" in again.stderr
+    _ok(home, "admin", "delete-host", enrolled.host_id)
+    try:
+        registry.delete_host(enrolled.host_id)
+        raise AssertionError("the host was not deleted")
+    except UnknownHost:
+        pass
+    db.close()

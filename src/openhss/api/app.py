@@ -8,17 +8,6 @@ from openhss import __version__
 from openhss.api import agent, errors, iam, images
 from openhss.api.context import ServerContext
 from openhss.api.middleware import RequestIdMiddleware
-from openhss.config import Settings
-from openhss.identity import IdentityDirectory, SecretBox
-from openhss.inventory import AgentRegistry
-from openhss.store import Database
-
-
-def build_context(settings: Settings, db: Database | None = None) -> ServerContext:
-    """The shared server state; the database is migrated by the caller (`server`, `db migrate`)."""
-    database = db or Database(settings.database_url)
-    identity = IdentityDirectory(database, SecretBox.from_settings(settings), settings.token_ttl_seconds)
-    return ServerContext(settings=settings, db=database, identity=identity, agents=AgentRegistry(database))
 
 
 def create_app(context: ServerContext) -> FastAPI:

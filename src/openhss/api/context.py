@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import Request
+from starlette.requests import Request
 
 from openhss.config import Settings
-from openhss.identity import IdentityDirectory
+from openhss.identity import IdentityDirectory, SecretBox
 from openhss.inventory import AgentRegistry
 from openhss.store import Database
 
@@ -30,3 +30,10 @@ def server_context(request: Request) -> ServerContext:
     """The context of the app serving `request` (a FastAPI dependency)."""
     context: ServerContext = request.app.state.context
     return context
+
+
+def build_context(settings: Settings, db: Database | None = None) -> ServerContext:
+    """The shared server state; the database is migrated by the caller (`server`, `db migrate`)."""
+    database = db or Database(settings.database_url)
+    identity = IdentityDirectory(database, SecretBox.from_settings(settings), settings.token_ttl_seconds)
+    return ServerContext(settings=settings, db=database, identity=identity, agents=AgentRegistry(database))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from openhss.api.app import build_context
-from openhss.api.context import ServerContext
+from openhss.api.context import ServerContext, build_context
 from openhss.config import Settings
 
 

@@ -21,7 +21,8 @@ def serve(settings: Settings, host: str, port: int, tls_cert: str | None, tls_ke
     """Migrate, build the app and run it until interrupted."""
     import uvicorn
 
-    from openhss.api.app import build_context, create_app
+    from openhss.api.app import create_app
+    from openhss.api.context import build_context
 
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("--tls-cert and --tls-key go together")
