@@ -105,6 +105,7 @@ def fleet(live_server: LiveServer, account: Account, context: ServerContext) -> 
                 # rules of a newer agent than this server: kept under the concern they name
                 _setting("PWD-REUSE", "Medium", "bob", check_name="password_policy"),
                 _setting("ZZ-ODD", "Low"),
+                _setting("ZZ-ODD", "Medium", "eve", check_name="account_files"),
             ],
         )
         _upload(http, h2, "B", unsafe_settings=[_setting("TRUST-ROOT-KEYS", "Medium", "root")])
@@ -140,7 +141,7 @@ def test_one_entry_per_concern_from_the_stored_findings(fleet: Fleet) -> None:
         "privileged_groups": ("Medium", 2, 1),
         "password_policy": ("Medium", 7, 2),
         "remote_trust": ("Security", 3, 0),
-        "other": ("Low", 1, 1),
+        "other": ("Medium", 1, 1),
     }
     assert list(rows) == ["account_files", "privileged_groups", "password_policy", "remote_trust", "other"]
     for name, row in rows.items():
@@ -149,6 +150,14 @@ def test_one_entry_per_concern_from_the_stored_findings(fleet: Fleet) -> None:
     assert rows["other"]["check_type_desc"] == ""
     body = fleet.get(image_id=fleet.row_ids["A"]).json()
     assert body["total_num"] == 5
+    # each failed rule is one unsafe setting: the list counts rules, not the accounts failing them
+    listed = fleet.http.get(
+        f"/v5/{fleet.account.project_id}/image/local-repositories",
+        params={"image_name": "app", "limit": 10},
+        headers={"X-Auth-Token": fleet.token},
+    ).json()["data_list"]
+    (row,) = [r for r in listed if r["image_id"] == fleet.row_ids["A"]]
+    assert row["unsafe_setting_num"] == sum(r["failed_rule_num"] for r in rows.values()) == 5
 
 
 def test_the_image_is_chosen_by_id_or_by_name_and_version(fleet: Fleet) -> None:
@@ -182,7 +191,7 @@ CONFIG_FILTERS: list[tuple[dict[str, Any], list[str]]] = [
     ({"check_name": "password_policy"}, ["password_policy"]),
     ({"check_name": "password"}, []),
     ({"severity": "Security"}, ["remote_trust"]),
-    ({"severity": "Medium"}, ["privileged_groups", "password_policy"]),
+    ({"severity": "Medium"}, ["privileged_groups", "password_policy", "other"]),
     ({"severity": "high"}, []),
     ({"severity": "Critical"}, []),
     (

@@ -19,11 +19,11 @@ from openhss.vulndb.baseline import (
     BaselineFilter,
     BaselinePage,
     ListedRule,
-    failed_rules,
     page,
     parse_filter,
     risk_config_rules,
     risk_configs,
+    stored_failed_rules,
 )
 
 router = APIRouter(tags=["image"])
@@ -94,7 +94,11 @@ def _page(
     with context.db.begin() as conn:
         image = designated_image(conn, project_id, designation, access.enterprise_projects)
         # A row that is not `success` (never scanned, or its last scan failed) has no results to show.
-        failed = failed_rules(conn, image.config_digest) if image and image.scan_status == "success" else None
+        failed = (
+            stored_failed_rules(conn, image.config_digest)
+            if image and image.scan_status == "success"
+            else None
+        )
     if failed is None:
         return BaselinePage(0, ())
     return page(verdicts(failed), designation.offset, designation.limit)

@@ -123,33 +123,38 @@ def parse_filter(params: Mapping[str, str]) -> BaselineFilter:
     )
 
 
-def failed_rules(conn: Connection, config_digest: str) -> dict[str, ListedRule] | None:
-    """The rules the image's stored scan failed, by id; None when the image ID has no stored scan.
+def rules_failed(unsafe_settings: Sequence[Mapping[str, Any]]) -> dict[str, ListedRule]:
+    """The distinct rules that `unsafe_settings` (findings, one per failed instance) failed, by id.
 
-    A rule this server does not know (an agent newer than the server) is kept under the concern
-    its finding names, with the finding's risk, so that no stored unsafe setting goes unlisted.
+    A known rule takes its concern and risk from `openhss.baseline_rules`. A rule this server does
+    not know (an agent newer than the server) is kept under the concern its finding names, with the
+    highest risk its findings give, so that no unsafe setting goes uncounted or unlisted.
     """
-    text = conn.execute(select(sboms.c.findings).where(sboms.c.config_digest == config_digest)).scalar()
-    if text is None:
-        return None
     failed: dict[str, ListedRule] = {}
-    for item in _unsafe_settings(text):
+    for item in unsafe_settings:
         check_id = item.get("check_id")
-        if not isinstance(check_id, str) or not check_id or check_id in failed:
+        if not isinstance(check_id, str) or not check_id:
             continue
         known = RULES_BY_ID.get(check_id)
         if known is not None:
             failed[check_id] = ListedRule(known.id, known.check_name, known.risk, known.name)
             continue
-        concern = item.get("check_name")
-        risk = item.get("risk_level")
-        failed[check_id] = ListedRule(
-            check_id,
-            concern if isinstance(concern, str) and concern else UNGROUPED,
-            risk if isinstance(risk, str) and risk in _RANK else "Low",
-            check_id,
-        )
+        named = item.get("check_name")
+        given = item.get("risk_level")
+        risk = given if isinstance(given, str) and given in _RANK else "Low"
+        concern = named if isinstance(named, str) and named else UNGROUPED
+        seen = failed.get(check_id)
+        if seen is not None:
+            # the first finding names the concern; the worst one gives the risk
+            risk, concern = max(risk, seen.risk, key=lambda r: _RANK[r]), seen.check_name
+        failed[check_id] = ListedRule(check_id, concern, risk, check_id)
     return failed
+
+
+def stored_failed_rules(conn: Connection, config_digest: str) -> dict[str, ListedRule] | None:
+    """The rules the image's stored scan failed, by id; None when the image ID has no stored scan."""
+    text = conn.execute(select(sboms.c.findings).where(sboms.c.config_digest == config_digest)).scalar()
+    return None if text is None else rules_failed(_unsafe_settings(text))
 
 
 def _unsafe_settings(text: str) -> list[dict[str, Any]]:
