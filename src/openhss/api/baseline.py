@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from openhss.api.auth import project_access
 from openhss.api.context import ServerContext, server_context
 from openhss.identity import AccessDenied, ProjectAccess
-from openhss.inventory.designation import ImageDesignation, designated_image, parse_designation
+from openhss.inventory import ImageDesignation, designated_image, parse_designation
 from openhss.inventory.query import ALL_GRANTED
 from openhss.vulndb.baseline import (
     BaselineFilter,
