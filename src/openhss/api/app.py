@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from openhss import __version__
-from openhss.api import agent, errors, iam, images
+from openhss.api import agent, baseline, errors, iam, images
 from openhss.api.context import ServerContext
 from openhss.api.middleware import RequestIdMiddleware
 
@@ -23,6 +23,7 @@ def create_app(context: ServerContext) -> FastAPI:
     errors.install(app)
     app.include_router(iam.router)
     app.include_router(images.router)
+    app.include_router(baseline.router)
     app.include_router(agent.router)
     app.add_middleware(RequestIdMiddleware)
     return app

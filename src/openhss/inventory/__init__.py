@@ -1,6 +1,12 @@
 """Hosts, agents, local images and containers: ingestion of agents' snapshots and the image list."""
 
 from openhss.inventory.agents import AgentRegistry, EnrollError
+from openhss.inventory.designation import (
+    DesignatedImage,
+    ImageDesignation,
+    designated_image,
+    parse_designation,
+)
 from openhss.inventory.ingest import apply_report
 from openhss.inventory.interface import (
     AgentDenied,
@@ -22,9 +28,11 @@ __all__ = [
     "AgentDenied",
     "AgentIdentity",
     "AgentRegistry",
+    "DesignatedImage",
     "EnrollError",
     "Enrollment",
     "HostFacts",
+    "ImageDesignation",
     "ImagePage",
     "ImageQuery",
     "IngestResult",
@@ -36,7 +44,9 @@ __all__ = [
     "LocalImage",
     "UnknownHost",
     "apply_report",
+    "designated_image",
     "list_local_images",
+    "parse_designation",
     "parse_query",
     "parse_report",
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openhss import documents
+from openhss.vulndb.baseline import rules_failed
 from openhss.vulndb.interface import VulnDBError
 from openhss.vulndb.scans import ImageScan, ScannedComponent
 
@@ -59,7 +60,8 @@ def parse_scan_result(data: bytes | dict[str, Any]) -> UploadedScan:
             )
             for c in data.get("components", [])
         ),
-        unsafe_setting_risks=tuple(u["risk_level"] for u in data.get("unsafe_settings", [])),
+        # One unsafe setting per failed rule, however many accounts or files fail it.
+        unsafe_setting_risks=tuple(r.risk for r in rules_failed(data.get("unsafe_settings", [])).values()),
         malicious_file_num=len(data.get("malicious_files", [])),
         findings=json.dumps(findings, separators=(",", ":")),
         distro=data.get("distro", ""),

@@ -1,5 +1,8 @@
 """The account baseline: each check over passwd, shadow, group, gshadow and the host trust files.
 
+The rules' data (id, concern, risk, name, fix) is `openhss.baseline_rules`, which the server reads
+too; this module runs them.
+
 | id                  | concern (check_name) | risk   | why this level                                      |
 |---------------------|----------------------|--------|-----------------------------------------------------|
 | ACCT-UID0           | account_files        | High   | a second root: full control under another name      |
@@ -29,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from openhss.baseline_rules import RULES
 from openhss.scan.baseline.accounts import (
     GROUP,
     GSHADOW,
@@ -69,62 +73,29 @@ class Check:
         return UnsafeSetting(self.id, self.check_name, title, self.risk, path, line, account, self.fix)
 
 
-UID0 = Check("ACCT-UID0", "account_files", "High", "Give the account a unique non-zero UID or remove it.")
-LEGACY_PLUS = Check("ACCT-LEGACY-PLUS", "account_files", "High", "Remove the legacy '+' NIS entry.")
-DUP_USER = Check("ACCT-DUP-USER", "account_files", "Medium", "Remove or rename the duplicate entry.")
-DUP_UID = Check("ACCT-DUP-UID", "account_files", "Medium", "Give each account its own UID.")
-ROOT_GID = Check("ACCT-ROOT-GID", "account_files", "Low", "Set root's primary group to GID 0.")
-GRP_DUP_NAME = Check("GRP-DUP-NAME", "account_files", "Low", "Remove or rename the duplicate group.")
-GRP_DUP_GID = Check("GRP-DUP-GID", "account_files", "Low", "Give each group its own GID.")
-GRP_MISSING = Check(
-    "GRP-MISSING-PRIMARY", "account_files", "Low", "Add the primary group to /etc/group or change the GID."
-)
-PRIV_MEMBER = Check(
-    "GRP-PRIV-MEMBER", "privileged_groups", "Medium", "Remove the account from the privileged group."
-)
-SHADOW_MEMBER = Check(
-    "GRP-SHADOW-MEMBER", "privileged_groups", "Medium", "Leave the shadow group without members."
-)
-EMPTY = Check("PWD-EMPTY", "password_policy", "High", "Set a password or lock the account (passwd -l).")
-WEAK_HASH = Check(
-    "PWD-WEAK-HASH", "password_policy", "High", "Reset the password with yescrypt or sha512crypt."
-)
-WEAK = Check("PWD-WEAK", "password_policy", "High", "Set a strong password or lock the account.")
-SHARED_HASH = Check("PWD-SHARED-HASH", "password_policy", "Medium", "Give each account its own password.")
-NO_EXPIRY = Check(
-    "PWD-NO-EXPIRY", "password_policy", "Low", "Set a maximum password age (chage -M 90) or lock it."
-)
-FUTURE_CHANGE = Check(
-    "PWD-FUTURE-CHANGE", "password_policy", "Low", "Reset the last change date (chage -d) to a past date."
-)
-HOSTS_EQUIV_TRUST = Check("TRUST-HOSTS-EQUIV", "remote_trust", "High", "Delete /etc/hosts.equiv.")
-RHOSTS_TRUST = Check("TRUST-RHOSTS", "remote_trust", "High", "Delete the .rhosts file.")
-ROOT_KEYS = Check(
-    "TRUST-ROOT-KEYS", "remote_trust", "Medium", "Do not bake root's authorized_keys into the image."
-)
+ALL_CHECKS = tuple(Check(r.id, r.check_name, r.risk, r.fix) for r in RULES)
+"""Every account check, in report order: the rules of `openhss.baseline_rules`, which the server lists too."""
 
-ALL_CHECKS = (
-    UID0,
-    LEGACY_PLUS,
-    DUP_USER,
-    DUP_UID,
-    ROOT_GID,
-    GRP_DUP_NAME,
-    GRP_DUP_GID,
-    GRP_MISSING,
-    PRIV_MEMBER,
-    SHADOW_MEMBER,
-    EMPTY,
-    WEAK_HASH,
-    WEAK,
-    SHARED_HASH,
-    NO_EXPIRY,
-    FUTURE_CHANGE,
-    HOSTS_EQUIV_TRUST,
-    RHOSTS_TRUST,
-    ROOT_KEYS,
-)
-"""Every account check, in report order."""
+_BY_ID = {c.id: c for c in ALL_CHECKS}
+UID0 = _BY_ID["ACCT-UID0"]
+LEGACY_PLUS = _BY_ID["ACCT-LEGACY-PLUS"]
+DUP_USER = _BY_ID["ACCT-DUP-USER"]
+DUP_UID = _BY_ID["ACCT-DUP-UID"]
+ROOT_GID = _BY_ID["ACCT-ROOT-GID"]
+GRP_DUP_NAME = _BY_ID["GRP-DUP-NAME"]
+GRP_DUP_GID = _BY_ID["GRP-DUP-GID"]
+GRP_MISSING = _BY_ID["GRP-MISSING-PRIMARY"]
+PRIV_MEMBER = _BY_ID["GRP-PRIV-MEMBER"]
+SHADOW_MEMBER = _BY_ID["GRP-SHADOW-MEMBER"]
+EMPTY = _BY_ID["PWD-EMPTY"]
+WEAK_HASH = _BY_ID["PWD-WEAK-HASH"]
+WEAK = _BY_ID["PWD-WEAK"]
+SHARED_HASH = _BY_ID["PWD-SHARED-HASH"]
+NO_EXPIRY = _BY_ID["PWD-NO-EXPIRY"]
+FUTURE_CHANGE = _BY_ID["PWD-FUTURE-CHANGE"]
+HOSTS_EQUIV_TRUST = _BY_ID["TRUST-HOSTS-EQUIV"]
+RHOSTS_TRUST = _BY_ID["TRUST-RHOSTS"]
+ROOT_KEYS = _BY_ID["TRUST-ROOT-KEYS"]
 
 
 def password_records(acc: AccountFiles) -> list[Entry]:
