@@ -242,3 +242,24 @@ def test_unsafe_settings_and_malware_drive_severity(
     assert two.json()["severity_level"] == "High"
     rows = _listed(http, context, account)
     assert (rows["app"]["unsafe_setting_num"], rows["web"]["malicious_file_num"]) == (2, 1)
+
+
+def test_a_new_tag_of_a_scanned_image_needs_no_scan(
+    http: httpx.Client, context: ServerContext, account: Account
+) -> None:
+    host = enroll(http, context, account.project_id, "n1")
+    other = enroll(http, context, account.project_id, "n2")
+    post(http, host, host.report([image("A", "app:1")]))
+    response = _upload(
+        http, host, "A", malicious_files=[{"path": "x", "rule": "r", "family": "miner", "sha256": "1" * 64}]
+    )
+    assert response.json()["severity_level"] == "High"
+    # the same image ID appears under another name on another host: it is not scanned again
+    post(http, other, other.report([image("A", "mirror.local/app:1")]))
+    rows = _listed(http, context, account)
+    assert rows["mirror.local/app"]["scan_status"] == "success"
+    assert (rows["mirror.local/app"]["malicious_file_num"], rows["mirror.local/app"]["severity_level"]) == (
+        1,
+        "High",
+    )
+    assert rows["mirror.local/app"]["latest_scan_time"] == rows["app"]["latest_scan_time"]

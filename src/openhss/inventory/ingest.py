@@ -142,6 +142,7 @@ def _image_rows(
         if key not in found
     ]
     if new:
+        _inherit_scans(conn, new)
         conn.execute(insert(images), new)
         for values in new:
             found[
@@ -150,6 +151,41 @@ def _image_rows(
                 )
             ] = str(values["id"])
     return found
+
+
+_SCAN_FIELDS = (
+    "scan_status",
+    "latest_scan_ms",
+    "vul_num",
+    "unsafe_setting_num",
+    "malicious_file_num",
+    "component_num",
+    "scan_failed_desc",
+    "severity_level",
+)
+
+
+def _inherit_scans(conn: Connection, new: list[dict[str, object]]) -> None:
+    """A new row of an image ID already scanned (another tag, another project) starts with that scan.
+
+    Every row of an image ID carries the same verdict (the scan is per image ID), so any scanned
+    sibling row holds it; the image is not scanned again.
+    """
+    digests = sorted({str(row["config_digest"]) for row in new})
+    known: dict[str, dict[str, object]] = {}
+    for start in range(0, len(digests), _CHUNK):
+        rows = conn.execute(
+            select(images.c.config_digest, *(images.c[f] for f in _SCAN_FIELDS))
+            .where(
+                images.c.config_digest.in_(digests[start : start + _CHUNK]),
+                images.c.scan_status.in_(("success", "failed")),
+            )
+            .order_by(images.c.latest_scan_ms)
+        )
+        for scanned in rows:
+            known[scanned.config_digest] = {f: getattr(scanned, f) for f in _SCAN_FIELDS}
+    for values in new:
+        values.update(known.get(str(values["config_digest"]), {}))
 
 
 def _set_presence(conn: Connection, host_id: str, ep: str, wanted: set[str]) -> set[str]:
