@@ -111,3 +111,32 @@ GEM_PAIRS = st.one_of(
         lambda t: (".".join([t[0], *t[1]]), ".".join([t[0], *t[2]]))
     ),
 )
+
+# Go modules: v-prefixed semver, shorthands, pseudo-versions, +incompatible.
+_GO_NUM = st.sampled_from(["0", "1", "2", "10", "01"])
+_GO_PRE = st.one_of(
+    SEMVER_PRE,
+    st.tuples(
+        st.sampled_from(["0.", "pre.0.", "rc.1.0."]), st.sampled_from(["20190101000000", "20230615120000"])
+    ).map(lambda t: f"{t[0]}{t[1]}-abcdefabcdef"),
+)
+GO = st.tuples(
+    _GO_NUM,
+    st.one_of(st.just(""), _GO_NUM.map(lambda n: "." + n)),
+    st.one_of(st.just(""), _GO_NUM.map(lambda n: "." + n)),
+    st.one_of(st.just(""), _GO_PRE.map(lambda p: "-" + p)),
+    st.sampled_from(["", "", "+incompatible", "+meta"]),
+).map(lambda t: "v" + "".join(t))
+GO_PAIRS = st.tuples(GO, GO)
+
+# Composer: up to four numbers, a stability with its number, -dev, v prefix, build metadata.
+_CMP_NUM = st.sampled_from(["0", "1", "2", "10", "00", "01", "123"])
+COMPOSER = st.tuples(
+    st.sampled_from(["", "v"]),
+    st.lists(_CMP_NUM, min_size=1, max_size=4).map(".".join),
+    st.sampled_from(["", "-", ".", "_", ""]),
+    st.sampled_from(["", "alpha", "a", "beta", "b", "RC", "rc", "patch", "pl", "p", "stable", "dev"]),
+    st.sampled_from(["", "1", "2", "10", ".1", "-2", "1.2"]),
+    st.sampled_from(["", "", "-dev", ".dev", "+build.5"]),
+).map("".join)
+COMPOSER_PAIRS = st.tuples(COMPOSER, COMPOSER)

@@ -9,9 +9,7 @@ from openhss.vulndb.versions.interface import InvalidVersion, VersionScheme
 
 _MODIFIER = r"[._-]?(?:(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?"
 _CLASSICAL = re.compile(rf"v?(\d{{1,5}})(\.\d+)?(\.\d+)?(\.\d+)?{_MODIFIER}(?:\+\S+)?", re.I)
-_DATE = re.compile(
-    rf"v?(\d{{4}}(?:[.:-]?\d{{2}}){{1,6}}(?:[.:-]?\d{{1,3}}){{0,2}}){_MODIFIER}(?:\+\S+)?", re.I
-)
+_DATE = re.compile(rf"v?(\d{{4}}(?:[.:-]?\d{{2}}){{1,6}}(?:[.:-]?\d{{1,3}})?){_MODIFIER}(?:\+\S+)?", re.I)
 _STABILITY = {"a": "alpha", "b": "beta", "p": "patch", "pl": "patch", "rc": "RC"}
 # PHP's special version forms, matched by prefix in this order; "#" stands for any number.
 _FORMS = (("dev", 0), ("alpha", 1), ("a", 1), ("beta", 2), ("b", 2), ("RC", 3), ("rc", 3), ("#", 4))
@@ -44,7 +42,9 @@ def normalize(version: str) -> str:
             raise InvalidVersion("composer", version, "not a Composer version (branches are not ordered)")
         out = re.sub(r"\D", ".", m.group(1))
         mod, mod_no, dev = m.group(2, 3, 4)
-    if mod and mod.lower() != "stable":
+    if mod == "stable":
+        return out  # as Composer: an exact "stable" drops everything after it, "-dev" included
+    if mod:
         out += "-" + _STABILITY.get(mod.lower(), mod.lower()) + (mod_no or "").lstrip(".-")
     if dev:
         out += "-dev"
