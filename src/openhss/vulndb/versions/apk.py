@@ -132,7 +132,7 @@ class ApkScheme(VersionScheme):
 
     name = "apk"
 
-    def parse(self, version: str) -> ApkKey:
+    def _parse(self, version: str) -> ApkKey:
         v = version.strip()
         if not v or not ("0" <= v[0] <= "9"):
             raise InvalidVersion(self.name, version, "does not start with a digit")

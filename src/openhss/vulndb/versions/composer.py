@@ -8,8 +8,10 @@ import re
 from openhss.vulndb.versions.interface import InvalidVersion, VersionScheme
 
 _MODIFIER = r"[._-]?(?:(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?"
-_CLASSICAL = re.compile(rf"v?(\d{{1,5}})(\.\d+)?(\.\d+)?(\.\d+)?{_MODIFIER}(?:\+\S+)?", re.I)
-_DATE = re.compile(rf"v?(\d{{4}}(?:[.:-]?\d{{2}}){{1,6}}(?:[.:-]?\d{{1,3}})?){_MODIFIER}(?:\+\S+)?", re.I)
+_CLASSICAL = re.compile(rf"v?(\d{{1,5}})(\.\d+)?(\.\d+)?(\.\d+)?{_MODIFIER}(?:\+\S+)?", re.I | re.ASCII)
+_DATE = re.compile(
+    rf"v?(\d{{4}}(?:[.:-]?\d{{2}}){{1,6}}(?:[.:-]?\d{{1,3}})?){_MODIFIER}(?:\+\S+)?", re.I | re.ASCII
+)
 _STABILITY = {"a": "alpha", "b": "beta", "p": "patch", "pl": "patch", "rc": "RC"}
 # PHP's special version forms, matched by prefix in this order; "#" stands for any number.
 _FORMS = (("dev", 0), ("alpha", 1), ("a", 1), ("beta", 2), ("b", 2), ("RC", 3), ("rc", 3), ("#", 4))
@@ -40,7 +42,7 @@ def normalize(version: str) -> str:
         m = _DATE.fullmatch(v)
         if not m:
             raise InvalidVersion("composer", version, "not a Composer version (branches are not ordered)")
-        out = re.sub(r"\D", ".", m.group(1))
+        out = re.sub(r"[^0-9]", ".", m.group(1))
         mod, mod_no, dev = m.group(2, 3, 4)
     if mod == "stable":
         return out  # as Composer: an exact "stable" drops everything after it, "-dev" included
@@ -75,5 +77,5 @@ class ComposerScheme(VersionScheme):
 
     name = "composer"
 
-    def parse(self, version: str) -> ComposerKey:
+    def _parse(self, version: str) -> ComposerKey:
         return php_version_key(normalize(version))

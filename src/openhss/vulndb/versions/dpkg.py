@@ -49,7 +49,7 @@ class DpkgScheme(VersionScheme):
 
     name = "dpkg"
 
-    def parse(self, version: str) -> DpkgKey:
+    def _parse(self, version: str) -> DpkgKey:
         v = version.strip()
         if not v:
             raise InvalidVersion(self.name, version, "empty")

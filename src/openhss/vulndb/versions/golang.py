@@ -25,7 +25,7 @@ class GoScheme(VersionScheme):
 
     name = "golang"
 
-    def parse(self, version: str) -> SemverKey:
+    def _parse(self, version: str) -> SemverKey:
         v = version.strip()
         t = _TOOLCHAIN.fullmatch(v)
         if t:

@@ -40,7 +40,7 @@ class RpmScheme(VersionScheme):
 
     name = "rpm"
 
-    def parse(self, version: str) -> RpmKey:
+    def _parse(self, version: str) -> RpmKey:
         v = version.strip()
         if not v or any(c.isspace() for c in v):
             raise InvalidVersion(self.name, version, "empty or embedded space")

@@ -37,7 +37,7 @@ class SemverScheme(VersionScheme):
 
     name = "semver"
 
-    def parse(self, version: str) -> SemverKey:
+    def _parse(self, version: str) -> SemverKey:
         v = version.strip()
         m = _SEMVER.fullmatch(v) if len(v) <= _MAX_LENGTH else None
         if m is None:
