@@ -223,3 +223,42 @@ def test_matching_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert hits > 0
     assert elapsed < 0.5, f"{len(installed) * len(entries)} evaluations took {elapsed:.3f}s"
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(["0", "1.0.0", "2.0", "*", "x", "SEMVER", "ECOSYSTEM"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                ["type", "events", "introduced", "fixed", "last_affected", "limit", "versions", "ranges"]
+            ),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(["package", "ranges", "versions"]), _JSON, max_size=3), _JSON)
+def test_malformed_entries_never_crash(raw: dict[str, Any], installed: Any) -> None:
+    raw.setdefault("package", {"ecosystem": "npm", "name": "x"})
+    try:
+        a = compile_affected(raw)
+    except UnknownEcosystem:
+        return  # an ECOSYSTEM range without a known ecosystem: the one error compiling raises
+    v = installed if isinstance(installed, str) else "1.0.0"
+    assert isinstance(a.evaluate(v), Verdict)
+
+
+def test_go_semver_ranges_read_go_spellings() -> None:
+    stdlib = compile_affected(entry("Go", sem({"introduced": "1.21.0-0"}, {"fixed": "1.21.4"})))
+    assert stdlib.evaluate("go1.21.3") == Verdict(True, "1.21.4")
+    assert stdlib.evaluate("go1.21rc2") == Verdict(True, "1.21.4")
+    assert stdlib.evaluate("v1.21.4").affected is False
+    assert stdlib.evaluate("go1.20.9").affected is False

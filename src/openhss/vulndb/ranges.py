@@ -5,7 +5,8 @@ version is a binary search.  Semantics are the OSV schema's: SEMVER ranges order
 Versioning whatever the ecosystem, ECOSYSTEM ranges by the ecosystem's scheme, GIT ranges are about
 commits and take no part in version matching; an explicitly listed version is affected whatever the
 ranges say.  A version in the data that its scheme rejects drops that one event (a dropped `fixed`
-leaves the range open, so bad data errs towards reporting) and is recorded in `skipped`.
+leaves the range open, so bad data errs towards reporting) and is recorded in `skipped`; fields of
+the wrong shape count as absent.  (osv-scanner instead parses leniently and never drops an event.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from openhss.vulndb.versions import SEMVER, InvalidVersion, UnknownEcosystem, VersionKey, VersionScheme
+from openhss.vulndb.versions import (
+    GOLANG,
+    SEMVER,
+    InvalidVersion,
+    UnknownEcosystem,
+    VersionKey,
+    VersionScheme,
+)
 from openhss.vulndb.versions import scheme_for as _scheme_for
 
 _INTRODUCED = "introduced"
@@ -132,12 +140,19 @@ class CompiledAffected:
         return NOT_AFFECTED
 
 
+def _list(value: object) -> Sequence[Any]:
+    # Advisory JSON is untrusted: a field of the wrong shape counts as absent.
+    return value if isinstance(value, list | tuple) else ()
+
+
 def compile_range(range_: Mapping[str, Any], scheme: VersionScheme, skipped: list[str]) -> CompiledRange:
     """Compile one OSV range (`{"type", "events"}`) under `scheme`; rejected versions go to `skipped`."""
     events: list[tuple[VersionKey, int, str, str]] = []
     limits: list[VersionKey] = []
     from_zero = False
-    for event in range_.get("events", ()):
+    for event in _list(range_.get("events")):
+        if not isinstance(event, Mapping):
+            continue
         for kind, raw in event.items():
             if not isinstance(raw, str):
                 continue
@@ -183,22 +198,30 @@ def compile_affected(affected: Mapping[str, Any], ecosystem: str | None = None) 
 
     Raises `UnknownEcosystem` only when an ECOSYSTEM range needs a scheme the registry lacks.
     """
-    eco = ecosystem if ecosystem is not None else str(affected.get("package", {}).get("ecosystem", ""))
+    if ecosystem is None:
+        package = affected.get("package")
+        ecosystem = package.get("ecosystem") if isinstance(package, Mapping) else None
+    eco = ecosystem if isinstance(ecosystem, str) else ""
     try:
         scheme: VersionScheme | None = _scheme_for(eco)
     except UnknownEcosystem:
         scheme = None
+    # SEMVER ranges order by Semantic Versioning whatever the ecosystem.  Go's scheme orders
+    # exactly so, and also reads Go's own spellings of installed versions (v1.2.3, go1.21.3).
+    semver = GOLANG if scheme is GOLANG else SEMVER
     skipped: list[str] = []
     ranges: list[CompiledRange] = []
-    for r in affected.get("ranges", ()):
+    for r in _list(affected.get("ranges")):
+        if not isinstance(r, Mapping):
+            continue
         kind = r.get("type")
         if kind == "SEMVER":
-            ranges.append(compile_range(r, SEMVER, skipped))
+            ranges.append(compile_range(r, semver, skipped))
         elif kind == "ECOSYSTEM":
             if scheme is None:
                 raise UnknownEcosystem(eco)
             ranges.append(compile_range(r, scheme, skipped))
-    listed: Sequence[str] = [v for v in affected.get("versions", ()) if isinstance(v, str)]
+    listed: Sequence[str] = [v for v in _list(affected.get("versions")) if isinstance(v, str)]
     keys: set[Any] = set()
     if scheme is not None:
         for v in listed:
