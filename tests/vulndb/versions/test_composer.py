@@ -72,6 +72,7 @@ def test_known_cases_agree_with_composer() -> None:
     assert [_ours(a, b) for a, b in pairs] == composer_compare(pairs)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

@@ -61,6 +61,7 @@ def test_invalid(bad: str) -> None:
         DPKG.parse(bad)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

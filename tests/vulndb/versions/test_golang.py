@@ -103,6 +103,7 @@ def test_invalid(bad: str) -> None:
         GOLANG.parse(bad)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

@@ -55,6 +55,7 @@ def test_known_cases_agree_with_comparable_version() -> None:
     assert [MAVEN.compare(a, b) for a, b in pairs] == maven_compare(pairs)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

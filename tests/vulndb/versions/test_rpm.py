@@ -141,6 +141,7 @@ def test_cases_agree_with_rpm() -> None:
     assert rpm_compare(pairs) == [want for _, _, want in RPMVERCMP_CASES]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

@@ -40,6 +40,7 @@ def test_known_cases_agree_with_ruby() -> None:
     assert [RUBYGEMS.compare(a, b) for a, b in pairs] == ruby_compare(pairs)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

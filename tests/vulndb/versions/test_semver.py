@@ -58,6 +58,7 @@ def test_validity_agrees_with_npm(npm_semver_module: Path) -> None:
     assert [(v, SEMVER.is_valid(v)) for v in VALIDITY] == list(zip(VALIDITY, want, strict=True))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
@@ -68,6 +69,7 @@ def test_agrees_with_npm_semver(npm_semver_module: Path, pairs: list[tuple[str, 
     assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []
 
 
+@pytest.mark.slow
 @settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
