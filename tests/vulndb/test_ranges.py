@@ -262,3 +262,15 @@ def test_go_semver_ranges_read_go_spellings() -> None:
     assert stdlib.evaluate("go1.21rc2") == Verdict(True, "1.21.4")
     assert stdlib.evaluate("v1.21.4").affected is False
     assert stdlib.evaluate("go1.20.9").affected is False
+
+
+def test_a_range_that_names_a_fix_is_preferred() -> None:
+    a = compile_affected(
+        entry(
+            "npm",
+            sem({"introduced": "1.0.0"}, {"last_affected": "1.5.0"}),
+            sem({"introduced": "1.2.0"}, {"fixed": "1.6.0"}),
+        )
+    )
+    assert a.evaluate("1.3.0") == Verdict(True, "1.6.0")
+    assert a.evaluate("1.1.0") == Verdict(True, None)

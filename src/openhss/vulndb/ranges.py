@@ -123,14 +123,19 @@ class CompiledAffected:
     """Versions in the data that their scheme rejected; their events were dropped."""
 
     def evaluate(self, installed: str | InstalledVersion) -> Verdict:
-        """Is `installed` affected, and by which fix is it ended (first containing range wins)."""
+        """Is `installed` affected, and which fix ends that (the first containing range that names one)."""
         inst = installed if isinstance(installed, InstalledVersion) else InstalledVersion(installed)
+        found: Verdict | None = None
         for r in self.ranges:
             v = inst.key(r.scheme)
             if v is not None:
                 verdict = r.contains(v)
-                if verdict.affected:
+                if verdict.fixed is not None:
                     return verdict
+                if verdict.affected and found is None:
+                    found = verdict
+        if found is not None:
+            return found
         if inst.text in self.versions:
             return Verdict(True, None)
         if self.version_keys and self.scheme is not None:

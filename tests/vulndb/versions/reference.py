@@ -189,9 +189,11 @@ def go_semver(cache_dir: Path) -> Path:
         (work / "go.mod").write_text("module ref\n\ngo 1.19\n")
         (work / "main.go").write_text(_GO_MAIN)
         env = {**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=mod", "GO111MODULE": "on", "CGO_ENABLED": "0"}
-        subprocess.run(
-            [go, "build", "-o", str(binary), "."], cwd=work, env=env, check=True, capture_output=True
+        built = subprocess.run(
+            [go, "build", "-o", str(binary), "."], cwd=work, env=env, capture_output=True, text=True
         )
+        if built.returncode != 0:
+            pytest.skip(f"cannot build the x/mod/semver reference: {built.stderr.strip()[:300]}")
     return binary
 
 
