@@ -44,7 +44,11 @@ DPKG_PAIRS = pairs(DPKG, joined(_DPKG_TOK, 3))
 # rpm: '~' and '^', separators, letters vs digits, epoch and release.
 _RPM_TOK = tokens(".", "~", "^", "_", "+", "a", "b", "Z", "rc", "~rc", "^git", "el8", "el9_2", "fc39", ".el8")
 RPM_VERSION = st.tuples(NUMBERS, joined(_RPM_TOK)).map("".join)
-RPM_RELEASE = st.one_of(st.just(""), st.tuples(NUMBERS, joined(_RPM_TOK, 4)).map(lambda t: "-" + "".join(t)))
+RPM_RELEASE = st.one_of(
+    st.just(""),
+    st.tuples(NUMBERS, joined(_RPM_TOK, 4)).map(lambda t: "-" + "".join(t)),
+    joined(_RPM_TOK, 3).map(lambda r: "-" + r),  # releases that start with '~', '^', letters, or are empty
+)
 RPM_EPOCH = st.one_of(st.just(""), st.sampled_from(["0:", "1:", "2:", "10:"]))
 RPM = st.tuples(RPM_EPOCH, RPM_VERSION, RPM_RELEASE).map("".join)
 RPM_PAIRS = pairs(RPM, joined(_RPM_TOK, 3))

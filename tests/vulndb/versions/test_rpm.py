@@ -124,6 +124,9 @@ def test_rpmvercmp_cases(a: str, b: str, want: int) -> None:
         ("1.0-1", "1.0", 1),
         ("3.0.7-25.el9_3", "3.0.7-24.el9", 1),
         ("1.0-a-1", "1.0-a-2", -1),
+        ("1.0", "1.0-~1", -1),
+        ("1.0", "1.0-", -1),
+        ("1.0-", "1.0-~1", 1),
     ],
 )
 def test_evr(a: str, b: str, want: int) -> None:
@@ -139,6 +142,8 @@ def test_invalid(bad: str) -> None:
 def test_cases_agree_with_rpm() -> None:
     pairs = [(a, b) for a, b, _ in RPMVERCMP_CASES]
     assert rpm_compare(pairs) == [want for _, _, want in RPMVERCMP_CASES]
+    evr = [("1.0", "1.0-~1"), ("1.0", "1.0-"), ("1.0-", "1.0-~1"), ("1:1.0-1", "2.0-1"), ("0:1.0", "1.0")]
+    assert [RPM.compare(a, b) for a, b in evr] == rpm_compare(evr)
 
 
 @pytest.mark.slow

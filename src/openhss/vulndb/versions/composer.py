@@ -73,7 +73,11 @@ def php_version_key(v: str) -> ComposerKey:
 
 
 class ComposerScheme(VersionScheme):
-    """Composer: normalise to four numbers and a stability (dev<alpha<beta<RC<stable<patch), then compare."""
+    """Composer: normalise to four numbers and a stability (dev<alpha<beta<RC<stable<patch), then compare.
+
+    Branch versions (`dev-main`, `1.x-dev`) are refused: they have no order among releases.
+    Aliases (`1.0 as 2.0`) and stability flags (`@beta`) are not versions and are refused too.
+    """
 
     name = "composer"
 

@@ -1,4 +1,8 @@
-"""Maven artifact versions, ordered as maven-artifact's ComparableVersion (Maven 3.8)."""
+"""Maven artifact versions, ordered as maven-artifact's ComparableVersion (as in Maven 3.8.7).
+
+Maven 3.9 changed some corner cases of ComparableVersion; this follows the 3.8 line that Debian
+ships and the tests run.  Case folding and digits are ASCII (Java's are Unicode-aware).
+"""
 
 from __future__ import annotations
 
