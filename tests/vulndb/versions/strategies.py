@@ -38,7 +38,14 @@ DPKG_REVISION = st.one_of(
     st.just(""), st.lists(_DPKG_TOK, min_size=1, max_size=4).map(lambda r: "-" + "".join(r))
 )
 DPKG_EPOCH = st.one_of(st.just(""), st.sampled_from(["0:", "1:", "2:", "10:", "01:"]))
-DPKG = st.tuples(DPKG_EPOCH, DPKG_UPSTREAM, DPKG_REVISION).map("".join)
+# With an epoch an upstream may hold ':', with a revision it may hold '-'.
+_DPKG_FULL_TOK = st.one_of(_DPKG_TOK, st.sampled_from(["-", ":", "-1", ":2", "-rc"]))
+DPKG_FULL = st.tuples(
+    st.sampled_from(["1:", "0:", "3:"]),
+    st.tuples(NUMBERS, joined(_DPKG_FULL_TOK, 5)).map("".join),
+    st.lists(_DPKG_TOK, min_size=1, max_size=3).map(lambda r: "-" + "".join(r)),
+).map("".join)
+DPKG = st.one_of(st.tuples(DPKG_EPOCH, DPKG_UPSTREAM, DPKG_REVISION).map("".join), DPKG_FULL)
 DPKG_PAIRS = pairs(DPKG, joined(_DPKG_TOK, 3))
 
 # rpm: '~' and '^', separators, letters vs digits, epoch and release.
@@ -98,7 +105,9 @@ _MVN_TOK = tokens(
     ".0",
     "-0",
 )
-MAVEN = st.tuples(NUMBERS, joined(_MVN_TOK)).map("".join)
+MAVEN = st.tuples(
+    st.one_of(NUMBERS, st.sampled_from(["r", "RELEASE", "v", "alpha", "-", ".", "sp"])), joined(_MVN_TOK)
+).map("".join)
 MAVEN_PAIRS = pairs(MAVEN, joined(_MVN_TOK, 4))
 
 # RubyGems: numeric segments, prerelease letters, '-' (read as .pre.), trailing zeros.
