@@ -2,11 +2,13 @@
 
 Each entry is compiled once (events parsed and sorted, a bisectable key list built), so matching a
 version is a binary search.  Semantics are the OSV schema's: SEMVER ranges order by Semantic
-Versioning whatever the ecosystem, ECOSYSTEM ranges by the ecosystem's scheme, GIT ranges are about
+Versioning whatever the ecosystem (in Go through the Go scheme, which orders identically but also
+reads `go1.21.3`), ECOSYSTEM ranges by the ecosystem's scheme, GIT ranges are about
 commits and take no part in version matching; an explicitly listed version is affected whatever the
 ranges say.  A version in the data that its scheme rejects drops that one event (a dropped `fixed`
 leaves the range open, so bad data errs towards reporting) and is recorded in `skipped`; fields of
-the wrong shape count as absent.  (osv-scanner instead parses leniently and never drops an event.)
+the wrong shape count as absent.  (Dropping, rather than guessing an order for the bad version as a
+lenient parser would, keeps every comparison one the ecosystem itself would make.)
 """
 
 from __future__ import annotations

@@ -45,7 +45,11 @@ def _string_key(s: str) -> tuple[DpkgPart, ...]:
 
 
 class DpkgScheme(VersionScheme):
-    """dpkg's ordering (deb-version(7)): epoch, then upstream, then revision, each by verrevcmp."""
+    """dpkg's ordering (deb-version(7)): epoch, then upstream, then revision, each by verrevcmp.
+
+    Refused as dpkg refuses them: empty parts, a non-numeric or too large epoch, characters outside
+    deb-version's set.  An upstream not starting with a digit is ordered, as dpkg does with a warning.
+    """
 
     name = "dpkg"
 
