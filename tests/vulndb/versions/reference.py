@@ -235,3 +235,17 @@ def composer_compare(pairs: Pairs) -> list[int | None]:
         f.flush()
         out = _run(["php", f.name], "".join(f"{a}\t{b}\n" for a, b in pairs))
     return [None if x == "x" else int(x) for x in out.split()]
+
+
+_RUBY_VALID = """
+STDIN.each_line do |l|
+  puts(Gem::Version.correct?(l.chomp) ? 1 : 0)
+end
+"""
+
+
+def ruby_valid(versions: Sequence[str]) -> list[bool]:
+    """`Gem::Version.correct?` on each version, in one ruby process."""
+    need("ruby")
+    out = _run(["ruby", "-e", _RUBY_VALID], "".join(f"{v}\n" for v in versions))
+    return [x == "1" for x in out.split()]

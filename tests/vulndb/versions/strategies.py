@@ -153,3 +153,8 @@ COMPOSER = st.tuples(
     st.sampled_from(["", "", "-dev", ".dev", "+build.5"]),
 ).map("".join)
 COMPOSER_PAIRS = st.tuples(COMPOSER, COMPOSER)
+
+# Strings that are nearly versions, to hold what each scheme accepts to what its tool accepts.
+NEAR_SEMVER = st.text(alphabet="0123456789.-+vaZ", min_size=1, max_size=14)
+NEAR_GO = NEAR_SEMVER.map(lambda s: "v" + s.lstrip("v"))
+NEAR_GEM = st.text(alphabet="0123456789.-aZ_", min_size=1, max_size=12)

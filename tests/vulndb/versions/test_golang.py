@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import GOLANG, InvalidVersion
 
 from .reference import go_compare
-from .strategies import BATCH, GO_PAIRS
+from .strategies import BATCH, GO_PAIRS, NEAR_GO
 
 # golang.org/x/mod/semver semver_test.go: (input, canonical); "" marks an invalid version.
 # Listed in increasing order; equal canonical forms compare equal.
@@ -119,3 +119,13 @@ def test_table_agrees_with_x_mod_semver(go_semver_binary: Path) -> None:
     want = go_compare(go_semver_binary, pairs)
     got = [GOLANG.compare(a, b) if GOLANG.is_valid(a) and GOLANG.is_valid(b) else None for a, b in pairs]
     assert got == want
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(st.lists(NEAR_GO, min_size=BATCH * 8, max_size=BATCH * 8))
+def test_acceptance_agrees_with_x_mod_semver(go_semver_binary: Path, versions: list[str]) -> None:
+    want = [r is not None for r in go_compare(go_semver_binary, [(v, v) for v in versions])]
+    assert [(v, w) for v, w in zip(versions, want, strict=True) if GOLANG.is_valid(v) != w] == []
