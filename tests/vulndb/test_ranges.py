@@ -187,7 +187,7 @@ _EVENTS = st.lists(
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(_EVENTS, _DEB)
 def test_matches_the_schema_reading(events: list[tuple[str, str]], v: str) -> None:
     a = compile_affected(entry("Debian:12", eco(*({k: r} for k, r in events))))
@@ -244,7 +244,7 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from(["package", "ranges", "versions"]), _JSON, max_size=3), _JSON)
 def test_malformed_entries_never_crash(raw: dict[str, Any], installed: Any) -> None:
     raw.setdefault("package", {"ecosystem": "npm", "name": "x"})

@@ -249,3 +249,13 @@ def ruby_valid(versions: Sequence[str]) -> list[bool]:
     need("ruby")
     out = _run(["ruby", "-e", _RUBY_VALID], "".join(f"{v}\n" for v in versions))
     return [x == "1" for x in out.split()]
+
+
+def dpkg_valid(versions: Sequence[str]) -> list[bool]:
+    """`dpkg --validate-version` on each version (strict: a version must start with a digit)."""
+    need("dpkg")
+    loop = (
+        'while IFS= read -r v; do dpkg --validate-version -- "$v" >/dev/null 2>&1 && echo 1 || echo 0; done'
+    )
+    out = _run(["sh", "-c", loop], "".join(f"{v}\n" for v in versions))
+    return [x == "1" for x in out.split()]

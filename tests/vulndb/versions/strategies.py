@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypothesis import Phase
 from hypothesis import strategies as st
 
 NUMBERS = st.one_of(
@@ -17,6 +18,8 @@ def tokens(*pieces: str) -> st.SearchStrategy[str]:
 
 BATCH = 25
 """Pairs per hypothesis example: one reference process checks a whole batch."""
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+"""Batch tests report every disagreement in the failing batch; shrinking through a reference is slow."""
 
 
 def joined(tok: st.SearchStrategy[str], max_size: int = 6) -> st.SearchStrategy[str]:
@@ -158,3 +161,4 @@ COMPOSER_PAIRS = st.tuples(COMPOSER, COMPOSER)
 NEAR_SEMVER = st.text(alphabet="0123456789.-+vaZ", min_size=1, max_size=14)
 NEAR_GO = NEAR_SEMVER.map(lambda s: "v" + s.lstrip("v"))
 NEAR_GEM = st.text(alphabet="0123456789.-aZ_", min_size=1, max_size=12)
+NEAR_DPKG = st.text(alphabet="0123456789.-+~:aZ_", min_size=1, max_size=12)

@@ -158,7 +158,7 @@ _APK = st.tuples(
 ).map("".join)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(
     st.one_of(
         st.tuples(_APK, _APK), st.tuples(_APK, _APK_TOK, _APK_TOK).map(lambda t: (t[0] + t[1], t[0] + t[2]))

@@ -12,7 +12,7 @@ from openhss.vulndb.versions import COMPOSER, InvalidVersion
 from openhss.vulndb.versions.composer import normalize
 
 from .reference import composer_compare
-from .strategies import BATCH, COMPOSER_PAIRS
+from .strategies import BATCH, COMPOSER_PAIRS, NO_SHRINK
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,10 @@ def test_known_cases_agree_with_composer() -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(COMPOSER_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
 def test_agrees_with_composer(pairs: list[tuple[str, str]]) -> None:

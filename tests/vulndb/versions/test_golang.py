@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import GOLANG, InvalidVersion
 
 from .reference import go_compare
-from .strategies import BATCH, GO_PAIRS, NEAR_GO
+from .strategies import BATCH, GO_PAIRS, NEAR_GO, NO_SHRINK
 
 # golang.org/x/mod/semver semver_test.go: (input, canonical); "" marks an invalid version.
 # Listed in increasing order; equal canonical forms compare equal.
@@ -105,7 +105,10 @@ def test_invalid(bad: str) -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(GO_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
 def test_agrees_with_x_mod_semver(go_semver_binary: Path, pairs: list[tuple[str, str]]) -> None:
@@ -123,7 +126,10 @@ def test_table_agrees_with_x_mod_semver(go_semver_binary: Path) -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(NEAR_GO, min_size=BATCH * 8, max_size=BATCH * 8))
 def test_acceptance_agrees_with_x_mod_semver(go_semver_binary: Path, versions: list[str]) -> None:

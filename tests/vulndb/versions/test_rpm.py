@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import RPM, InvalidVersion
 
 from .reference import rpm_compare
-from .strategies import BATCH, RPM_PAIRS
+from .strategies import BATCH, NO_SHRINK, RPM_PAIRS
 
 # From rpm's tests/rpmvercmp.at.
 _CASES = """
@@ -148,7 +148,10 @@ def test_cases_agree_with_rpm() -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(RPM_PAIRS, min_size=BATCH, max_size=BATCH))
 def test_agrees_with_rpm(pairs: list[tuple[str, str]]) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import RUBYGEMS, InvalidVersion
 
 from .reference import ruby_compare, ruby_valid
-from .strategies import BATCH, GEM_PAIRS, NEAR_GEM
+from .strategies import BATCH, GEM_PAIRS, NEAR_GEM, NO_SHRINK
 
 _ORDERED_TEXT = """
 0.9 1.0.a 1.0.a.1 1.0.a2 1.0.b 1.0.b1 1.0.pre 1.0-1 1.0.rc1 1.0 1.0.0.1 1.0.1 1.1 1.9 1.10 2
@@ -42,7 +42,10 @@ def test_known_cases_agree_with_ruby() -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(GEM_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
 def test_agrees_with_gem_version(pairs: list[tuple[str, str]]) -> None:
@@ -53,7 +56,10 @@ def test_agrees_with_gem_version(pairs: list[tuple[str, str]]) -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(NEAR_GEM, min_size=BATCH * 8, max_size=BATCH * 8))
 def test_acceptance_agrees_with_gem_version(versions: list[str]) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import SEMVER, InvalidVersion
 
 from .reference import semver_compare, semver_valid
-from .strategies import BATCH, NEAR_SEMVER, SEMVER_PAIRS
+from .strategies import BATCH, NEAR_SEMVER, NO_SHRINK, SEMVER_PAIRS
 from .strategies import SEMVER as SEMVER_VERSIONS
 
 SEMVER_ORG = [
@@ -60,7 +60,10 @@ def test_validity_agrees_with_npm(npm_semver_module: Path) -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(SEMVER_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
 def test_agrees_with_npm_semver(npm_semver_module: Path, pairs: list[tuple[str, str]]) -> None:
@@ -71,7 +74,10 @@ def test_agrees_with_npm_semver(npm_semver_module: Path, pairs: list[tuple[str, 
 
 @pytest.mark.slow
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(SEMVER_VERSIONS, min_size=BATCH, max_size=BATCH))
 def test_generated_versions_valid_to_npm(npm_semver_module: Path, versions: list[str]) -> None:
@@ -80,7 +86,10 @@ def test_generated_versions_valid_to_npm(npm_semver_module: Path, versions: list
 
 @pytest.mark.slow
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(NEAR_SEMVER, min_size=BATCH * 8, max_size=BATCH * 8))
 def test_acceptance_agrees_with_npm(npm_semver_module: Path, versions: list[str]) -> None:
