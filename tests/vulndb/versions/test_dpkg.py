@@ -55,7 +55,9 @@ def test_equal(a: str, b: str) -> None:
     assert DPKG.compare(a, b) == 0
 
 
-@pytest.mark.parametrize("bad", ["", "a:1.0", ":1.0", "1.0-", "1 0", "-1", "1.0_1", "99999999999:1"])
+@pytest.mark.parametrize(
+    "bad", ["", "a:1.0", ":1.0", "1.0-", "1 0", "-1", "1.0_1", "99999999999:1", "-1:1.0", "++1:1"]
+)
 def test_invalid(bad: str) -> None:
     with pytest.raises(InvalidVersion):
         DPKG.parse(bad)
@@ -111,3 +113,11 @@ def test_accepts_all_dpkg_accepts_and_refuses_only_what_it_refuses(versions: lis
         for v, g, w in zip(versions, got, want, strict=True)
         if g != w and not (g and not _upstream(v)[:1].isdigit())
     ] == []
+
+
+def test_signed_epochs_as_dpkg_reads_them() -> None:
+    assert DPKG.compare("+8:1.0", "8:1.0") == 0
+    assert DPKG.compare("-0:1.0", "1.0") == 0
+    assert dpkg_valid(["+8:1.0", "-0:1.0", "-1:1.0"]) == [
+        DPKG.is_valid(v) for v in ("+8:1.0", "-0:1.0", "-1:1.0")
+    ]
