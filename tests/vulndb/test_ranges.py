@@ -185,7 +185,7 @@ _EVENTS = st.lists(
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(_EVENTS, _DEB)
 def test_matches_the_schema_reading(events: list[tuple[str, str]], v: str) -> None:
     a = compile_affected(entry("Debian:12", eco(*({k: r} for k, r in events))))
@@ -200,3 +200,54 @@ _SEM = st.sampled_from(["0.1.0", "1.0.0-alpha", "1.0.0-rc.1", "1.0.0", "1.0.1", 
 def test_semver_matches_the_schema_reading(events: list[tuple[str, str]], v: str) -> None:
     a = compile_affected(entry("crates.io", sem(*({k: r} for k, r in events))))
     assert a.evaluate(v).affected == spec_is_affected(SEMVER, events, v)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(["0", "1.0.0", "2.0", "*", "x", "SEMVER", "ECOSYSTEM"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                ["type", "events", "introduced", "fixed", "last_affected", "limit", "versions", "ranges"]
+            ),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["package", "ranges", "versions"]), _JSON, max_size=3), _JSON)
+def test_malformed_entries_never_crash(raw: dict[str, Any], installed: Any) -> None:
+    raw.setdefault("package", {"ecosystem": "npm", "name": "x"})
+    try:
+        a = compile_affected(raw)
+    except UnknownEcosystem:
+        return  # an ECOSYSTEM range without a known ecosystem: the one error compiling raises
+    v = installed if isinstance(installed, str) else "1.0.0"
+    assert isinstance(a.evaluate(v), Verdict)
+
+
+def test_go_semver_ranges_read_go_spellings() -> None:
+    stdlib = compile_affected(entry("Go", sem({"introduced": "1.21.0-0"}, {"fixed": "1.21.4"})))
+    assert stdlib.evaluate("go1.21.3") == Verdict(True, "1.21.4")
+    assert stdlib.evaluate("go1.21rc2") == Verdict(True, "1.21.4")
+    assert stdlib.evaluate("v1.21.4").affected is False
+    assert stdlib.evaluate("go1.20.9").affected is False
+
+
+def test_a_range_that_names_a_fix_is_preferred() -> None:
+    a = compile_affected(
+        entry(
+            "npm",
+            sem({"introduced": "1.0.0"}, {"last_affected": "1.5.0"}),
+            sem({"introduced": "1.2.0"}, {"fixed": "1.6.0"}),
+        )
+    )
+    assert a.evaluate("1.3.0") == Verdict(True, "1.6.0")
+    assert a.evaluate("1.1.0") == Verdict(True, None)

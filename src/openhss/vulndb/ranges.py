@@ -2,10 +2,13 @@
 
 Each entry is compiled once (events parsed and sorted, a bisectable key list built), so matching a
 version is a binary search.  Semantics are the OSV schema's: SEMVER ranges order by Semantic
-Versioning whatever the ecosystem, ECOSYSTEM ranges by the ecosystem's scheme, GIT ranges are about
+Versioning whatever the ecosystem (in Go through the Go scheme, which orders identically but also
+reads `go1.21.3`), ECOSYSTEM ranges by the ecosystem's scheme, GIT ranges are about
 commits and take no part in version matching; an explicitly listed version is affected whatever the
 ranges say.  A version in the data that its scheme rejects drops that one event (a dropped `fixed`
-leaves the range open, so bad data errs towards reporting) and is recorded in `skipped`.
+leaves the range open, so bad data errs towards reporting) and is recorded in `skipped`; fields of
+the wrong shape count as absent.  (Dropping, rather than guessing an order for the bad version as a
+lenient parser would, keeps every comparison one the ecosystem itself would make.)
 """
 
 from __future__ import annotations
@@ -15,7 +18,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from openhss.vulndb.versions import SEMVER, InvalidVersion, UnknownEcosystem, VersionKey, VersionScheme
+from openhss.vulndb.versions import (
+    GOLANG,
+    SEMVER,
+    InvalidVersion,
+    UnknownEcosystem,
+    VersionKey,
+    VersionScheme,
+)
 from openhss.vulndb.versions import scheme_for as _scheme_for
 
 _INTRODUCED = "introduced"
@@ -115,14 +125,19 @@ class CompiledAffected:
     """Versions in the data that their scheme rejected; their events were dropped."""
 
     def evaluate(self, installed: str | InstalledVersion) -> Verdict:
-        """Is `installed` affected, and by which fix is it ended (first containing range wins)."""
+        """Is `installed` affected, and which fix ends that (the first containing range that names one)."""
         inst = installed if isinstance(installed, InstalledVersion) else InstalledVersion(installed)
+        found: Verdict | None = None
         for r in self.ranges:
             v = inst.key(r.scheme)
             if v is not None:
                 verdict = r.contains(v)
-                if verdict.affected:
+                if verdict.fixed is not None:
                     return verdict
+                if verdict.affected and found is None:
+                    found = verdict
+        if found is not None:
+            return found
         if inst.text in self.versions:
             return Verdict(True, None)
         if self.version_keys and self.scheme is not None:
@@ -132,12 +147,19 @@ class CompiledAffected:
         return NOT_AFFECTED
 
 
+def _list(value: object) -> Sequence[Any]:
+    # Advisory JSON is untrusted: a field of the wrong shape counts as absent.
+    return value if isinstance(value, list | tuple) else ()
+
+
 def compile_range(range_: Mapping[str, Any], scheme: VersionScheme, skipped: list[str]) -> CompiledRange:
     """Compile one OSV range (`{"type", "events"}`) under `scheme`; rejected versions go to `skipped`."""
     events: list[tuple[VersionKey, int, str, str]] = []
     limits: list[VersionKey] = []
     from_zero = False
-    for event in range_.get("events", ()):
+    for event in _list(range_.get("events")):
+        if not isinstance(event, Mapping):
+            continue
         for kind, raw in event.items():
             if not isinstance(raw, str):
                 continue
@@ -183,22 +205,30 @@ def compile_affected(affected: Mapping[str, Any], ecosystem: str | None = None) 
 
     Raises `UnknownEcosystem` only when an ECOSYSTEM range needs a scheme the registry lacks.
     """
-    eco = ecosystem if ecosystem is not None else str(affected.get("package", {}).get("ecosystem", ""))
+    if ecosystem is None:
+        package = affected.get("package")
+        ecosystem = package.get("ecosystem") if isinstance(package, Mapping) else None
+    eco = ecosystem if isinstance(ecosystem, str) else ""
     try:
         scheme: VersionScheme | None = _scheme_for(eco)
     except UnknownEcosystem:
         scheme = None
+    # SEMVER ranges order by Semantic Versioning whatever the ecosystem.  Go's scheme orders
+    # exactly so, and also reads Go's own spellings of installed versions (v1.2.3, go1.21.3).
+    semver = GOLANG if scheme is GOLANG else SEMVER
     skipped: list[str] = []
     ranges: list[CompiledRange] = []
-    for r in affected.get("ranges", ()):
+    for r in _list(affected.get("ranges")):
+        if not isinstance(r, Mapping):
+            continue
         kind = r.get("type")
         if kind == "SEMVER":
-            ranges.append(compile_range(r, SEMVER, skipped))
+            ranges.append(compile_range(r, semver, skipped))
         elif kind == "ECOSYSTEM":
             if scheme is None:
                 raise UnknownEcosystem(eco)
             ranges.append(compile_range(r, scheme, skipped))
-    listed: Sequence[str] = [v for v in affected.get("versions", ()) if isinstance(v, str)]
+    listed: Sequence[str] = [v for v in _list(affected.get("versions")) if isinstance(v, str)]
     keys: set[Any] = set()
     if scheme is not None:
         for v in listed:

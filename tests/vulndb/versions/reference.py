@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -141,3 +142,120 @@ def semver_valid(module: Path, versions: Sequence[str]) -> list[bool]:
     """npm `semver.valid` (strict) on each version."""
     out = semver_compare(module, [(v, v) for v in versions])
     return [r is not None for r in out]
+
+
+_GO_MAIN = """package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"ref/semver"
+)
+
+func main() {
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 1<<20)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	for in.Scan() {
+		p := strings.SplitN(in.Text(), "\\t", 2)
+		if !semver.IsValid(p[0]) || !semver.IsValid(p[1]) {
+			fmt.Fprintln(out, "x")
+			continue
+		}
+		fmt.Fprintln(out, semver.Compare(p[0], p[1]))
+	}
+}
+"""
+
+
+def go_semver(cache_dir: Path) -> Path:
+    """A program comparing with golang.org/x/mod/semver, built once from the copy the Go toolchain ships."""
+    go = need("go")
+    binary = cache_dir / "go-semver-compare"
+    if binary.exists():
+        return binary
+    goroot = Path(_run([go, "env", "GOROOT"]).strip())
+    source = goroot / "src" / "cmd" / "vendor" / "golang.org" / "x" / "mod" / "semver" / "semver.go"
+    if not source.exists():
+        pytest.skip(f"the Go toolchain has no copy of x/mod/semver at {source}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "semver").mkdir()
+        shutil.copy(source, work / "semver" / "semver.go")
+        (work / "go.mod").write_text("module ref\n\ngo 1.19\n")
+        (work / "main.go").write_text(_GO_MAIN)
+        env = {**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=mod", "GO111MODULE": "on", "CGO_ENABLED": "0"}
+        built = subprocess.run(
+            [go, "build", "-o", str(binary), "."], cwd=work, env=env, capture_output=True, text=True
+        )
+        if built.returncode != 0:
+            pytest.skip(f"cannot build the x/mod/semver reference: {built.stderr.strip()[:300]}")
+    return binary
+
+
+def go_compare(binary: Path, pairs: Pairs) -> list[int | None]:
+    """x/mod/semver.Compare on each pair; None where either side is not valid to it."""
+    out = _run([str(binary)], "".join(f"{a}\t{b}\n" for a, b in pairs))
+    return [None if x == "x" else int(x) for x in out.split()]
+
+
+_PHP = """<?php
+require '/usr/share/php/Composer/Semver/autoload.php';
+use Composer\\Semver\\VersionParser;
+$p = new VersionParser();
+while (($line = fgets(STDIN)) !== false) {
+    [$a, $b] = explode("\\t", rtrim($line, "\\n"), 2);
+    try {
+        $na = $p->normalize($a);
+        $nb = $p->normalize($b);
+    } catch (UnexpectedValueException $e) {
+        echo "x\\n";
+        continue;
+    }
+    if (str_starts_with($na, 'dev-') || str_starts_with($nb, 'dev-')) {
+        echo "x\\n";
+        continue;
+    }
+    echo version_compare($na, $nb), "\\n";
+}
+"""
+
+
+def composer_compare(pairs: Pairs) -> list[int | None]:
+    """Composer's VersionParser::normalize, then PHP's version_compare (as Composer's Comparator does)."""
+    need("php")
+    if not Path("/usr/share/php/Composer/Semver/autoload.php").exists():
+        pytest.skip("Composer's semver library (Debian php-composer-semver) is not installed")
+    with tempfile.NamedTemporaryFile("w", suffix=".php") as f:
+        f.write(_PHP)
+        f.flush()
+        out = _run(["php", f.name], "".join(f"{a}\t{b}\n" for a, b in pairs))
+    return [None if x == "x" else int(x) for x in out.split()]
+
+
+_RUBY_VALID = """
+STDIN.each_line do |l|
+  puts(Gem::Version.correct?(l.chomp) ? 1 : 0)
+end
+"""
+
+
+def ruby_valid(versions: Sequence[str]) -> list[bool]:
+    """`Gem::Version.correct?` on each version, in one ruby process."""
+    need("ruby")
+    out = _run(["ruby", "-e", _RUBY_VALID], "".join(f"{v}\n" for v in versions))
+    return [x == "1" for x in out.split()]
+
+
+def dpkg_valid(versions: Sequence[str]) -> list[bool]:
+    """`dpkg --validate-version` on each version (strict: a version must start with a digit)."""
+    need("dpkg")
+    loop = (
+        'while IFS= read -r v; do dpkg --validate-version -- "$v" >/dev/null 2>&1 && echo 1 || echo 0; done'
+    )
+    out = _run(["sh", "-c", loop], "".join(f"{v}\n" for v in versions))
+    return [x == "1" for x in out.split()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypothesis import Phase
 from hypothesis import strategies as st
 
 NUMBERS = st.one_of(
@@ -17,6 +18,8 @@ def tokens(*pieces: str) -> st.SearchStrategy[str]:
 
 BATCH = 25
 """Pairs per hypothesis example: one reference process checks a whole batch."""
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+"""Batch tests report every disagreement in the failing batch; shrinking through a reference is slow."""
 
 
 def joined(tok: st.SearchStrategy[str], max_size: int = 6) -> st.SearchStrategy[str]:
@@ -38,13 +41,24 @@ DPKG_REVISION = st.one_of(
     st.just(""), st.lists(_DPKG_TOK, min_size=1, max_size=4).map(lambda r: "-" + "".join(r))
 )
 DPKG_EPOCH = st.one_of(st.just(""), st.sampled_from(["0:", "1:", "2:", "10:", "01:"]))
-DPKG = st.tuples(DPKG_EPOCH, DPKG_UPSTREAM, DPKG_REVISION).map("".join)
+# With an epoch an upstream may hold ':', with a revision it may hold '-'.
+_DPKG_FULL_TOK = st.one_of(_DPKG_TOK, st.sampled_from(["-", ":", "-1", ":2", "-rc"]))
+DPKG_FULL = st.tuples(
+    st.sampled_from(["1:", "0:", "3:"]),
+    st.tuples(NUMBERS, joined(_DPKG_FULL_TOK, 5)).map("".join),
+    st.lists(_DPKG_TOK, min_size=1, max_size=3).map(lambda r: "-" + "".join(r)),
+).map("".join)
+DPKG = st.one_of(st.tuples(DPKG_EPOCH, DPKG_UPSTREAM, DPKG_REVISION).map("".join), DPKG_FULL)
 DPKG_PAIRS = pairs(DPKG, joined(_DPKG_TOK, 3))
 
 # rpm: '~' and '^', separators, letters vs digits, epoch and release.
 _RPM_TOK = tokens(".", "~", "^", "_", "+", "a", "b", "Z", "rc", "~rc", "^git", "el8", "el9_2", "fc39", ".el8")
 RPM_VERSION = st.tuples(NUMBERS, joined(_RPM_TOK)).map("".join)
-RPM_RELEASE = st.one_of(st.just(""), st.tuples(NUMBERS, joined(_RPM_TOK, 4)).map(lambda t: "-" + "".join(t)))
+RPM_RELEASE = st.one_of(
+    st.just(""),
+    st.tuples(NUMBERS, joined(_RPM_TOK, 4)).map(lambda t: "-" + "".join(t)),
+    joined(_RPM_TOK, 3).map(lambda r: "-" + r),  # releases that start with '~', '^', letters, or are empty
+)
 RPM_EPOCH = st.one_of(st.just(""), st.sampled_from(["0:", "1:", "2:", "10:"]))
 RPM = st.tuples(RPM_EPOCH, RPM_VERSION, RPM_RELEASE).map("".join)
 RPM_PAIRS = pairs(RPM, joined(_RPM_TOK, 3))
@@ -94,7 +108,9 @@ _MVN_TOK = tokens(
     ".0",
     "-0",
 )
-MAVEN = st.tuples(NUMBERS, joined(_MVN_TOK)).map("".join)
+MAVEN = st.tuples(
+    st.one_of(NUMBERS, st.sampled_from(["r", "RELEASE", "v", "alpha", "-", ".", "sp"])), joined(_MVN_TOK)
+).map("".join)
 MAVEN_PAIRS = pairs(MAVEN, joined(_MVN_TOK, 4))
 
 # RubyGems: numeric segments, prerelease letters, '-' (read as .pre.), trailing zeros.
@@ -111,3 +127,38 @@ GEM_PAIRS = st.one_of(
         lambda t: (".".join([t[0], *t[1]]), ".".join([t[0], *t[2]]))
     ),
 )
+
+# Go modules: v-prefixed semver, shorthands, pseudo-versions, +incompatible.
+_GO_NUM = st.sampled_from(["0", "1", "2", "10", "01"])
+_GO_PRE = st.one_of(
+    SEMVER_PRE,
+    st.tuples(
+        st.sampled_from(["0.", "pre.0.", "rc.1.0."]), st.sampled_from(["20190101000000", "20230615120000"])
+    ).map(lambda t: f"{t[0]}{t[1]}-abcdefabcdef"),
+)
+GO = st.tuples(
+    _GO_NUM,
+    st.one_of(st.just(""), _GO_NUM.map(lambda n: "." + n)),
+    st.one_of(st.just(""), _GO_NUM.map(lambda n: "." + n)),
+    st.one_of(st.just(""), _GO_PRE.map(lambda p: "-" + p)),
+    st.sampled_from(["", "", "+incompatible", "+meta"]),
+).map(lambda t: "v" + "".join(t))
+GO_PAIRS = st.tuples(GO, GO)
+
+# Composer: up to four numbers, a stability with its number, -dev, v prefix, build metadata.
+_CMP_NUM = st.sampled_from(["0", "1", "2", "10", "00", "01", "123"])
+COMPOSER = st.tuples(
+    st.sampled_from(["", "v"]),
+    st.lists(_CMP_NUM, min_size=1, max_size=4).map(".".join),
+    st.sampled_from(["", "-", ".", "_", ""]),
+    st.sampled_from(["", "alpha", "a", "beta", "b", "RC", "rc", "patch", "pl", "p", "stable", "dev"]),
+    st.sampled_from(["", "1", "2", "10", ".1", "-2", "1.2"]),
+    st.sampled_from(["", "", "-dev", ".dev", "+build.5"]),
+).map("".join)
+COMPOSER_PAIRS = st.tuples(COMPOSER, COMPOSER)
+
+# Strings that are nearly versions, to hold what each scheme accepts to what its tool accepts.
+NEAR_SEMVER = st.text(alphabet="0123456789.-+vaZ", min_size=1, max_size=14)
+NEAR_GO = NEAR_SEMVER.map(lambda s: "v" + s.lstrip("v"))
+NEAR_GEM = st.text(alphabet="0123456789.-aZ_", min_size=1, max_size=12)
+NEAR_DPKG = st.text(alphabet="0123456789.-+~:aZ_", min_size=1, max_size=12)

@@ -6,6 +6,8 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openhss.vulndb.versions import APK, InvalidVersion
 
@@ -84,3 +86,84 @@ def test_real_alpine_versions() -> None:
 def test_invalid(bad: str) -> None:
     with pytest.raises(InvalidVersion):
         APK.parse(bad)
+
+
+# apk_version_compare's loop, ported literally (token by token, no precomputed key), to hold the
+# tuple keys to the algorithm on versions apk-tools' table does not list.
+def _get_token(t: int, s: str, pos: int) -> tuple[int, int, int]:
+    """(value, next type, next position), as version.c's get_token."""
+    from openhss.vulndb.versions import apk
+
+    if pos >= len(s):
+        return 0, apk._END, pos
+    i, nt, v = pos, apk._INVALID, 0
+    if t == apk._DIGIT_OR_ZERO and s[i] == "0":
+        while i < len(s) and s[i] == "0":
+            i += 1
+        nt, v = apk._DIGIT, pos - i
+    elif t in (apk._DIGIT_OR_ZERO, apk._DIGIT, apk._SUFFIX_NO, apk._REVISION_NO):
+        while i < len(s) and s[i] in "0123456789":
+            v = v * 10 + int(s[i])
+            i += 1
+        if i - pos >= 18:
+            return -1, apk._INVALID, i
+    elif t == apk._LETTER:
+        v, i = ord(s[i]), i + 1
+    elif t == apk._SUFFIX:
+        pre = [k for k, x in enumerate(apk._PRE_SUFFIXES) if s.startswith(x, i)]
+        post = [k for k, x in enumerate(apk._POST_SUFFIXES) if s.startswith(x, i)]
+        if pre:
+            v, i = pre[0] - 4, i + len(apk._PRE_SUFFIXES[pre[0]])
+        elif post:
+            v, i = post[0], i + len(apk._POST_SUFFIXES[post[0]])
+        else:
+            return -1, apk._INVALID, i
+    else:
+        return -1, apk._INVALID, i
+    if i >= len(s):
+        return v, apk._END, i
+    if nt != apk._INVALID:
+        return v, nt, i
+    nt, i = apk._next_type(t, s, i)
+    return v, nt, i
+
+
+def _apk_compare_literal(a: str, b: str) -> int:
+    from openhss.vulndb.versions import apk
+
+    at = bt = apk._DIGIT
+    av = bv = 0
+    ap = bp = 0
+    while at == bt and at not in (apk._END, apk._INVALID) and av == bv:
+        av, at, ap = _get_token(at, a, ap)
+        bv, bt, bp = _get_token(bt, b, bp)
+    if av != bv:
+        return -1 if av < bv else 1
+    if at == bt:
+        return 0
+    if at == apk._SUFFIX and _get_token(at, a, ap)[0] < 0:
+        return -1
+    if bt == apk._SUFFIX and _get_token(bt, b, bp)[0] < 0:
+        return 1
+    return (at < bt) - (at > bt)
+
+
+_APK_TOK = st.one_of(
+    st.sampled_from(["0", "1", "2", "00", "01", "10", "123", "20230101", "9" * 17, "9" * 18]),
+    st.sampled_from([".", ".0", "a", "b", "z", "_alpha", "_beta", "_pre", "_rc", "_cvs", "_svn", "_git"]),
+    st.sampled_from(["_hg", "_p", "_p1", "_rc2", "-r0", "-r1", "-r10", "_foo", "-x", "A", "_"]),
+)
+_APK = st.tuples(
+    st.sampled_from(["0", "1", "2", "10", "01"]), st.lists(_APK_TOK, max_size=6).map("".join)
+).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.one_of(
+        st.tuples(_APK, _APK), st.tuples(_APK, _APK_TOK, _APK_TOK).map(lambda t: (t[0] + t[1], t[0] + t[2]))
+    )
+)
+def test_keys_agree_with_the_literal_loop(pair: tuple[str, str]) -> None:
+    a, b = pair
+    assert APK.compare(a, b) == _apk_compare_literal(a, b)

@@ -1,13 +1,18 @@
-"""Composer ordering (no PHP here): Composer's normalisation and PHP version_compare's documented order."""
+"""Composer ordering against Composer's VersionParser and PHP's version_compare, and documented rules."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openhss.vulndb.versions import COMPOSER, InvalidVersion
 from openhss.vulndb.versions.composer import normalize
+
+from .reference import composer_compare
+from .strategies import BATCH, COMPOSER_PAIRS, NO_SHRINK
 
 
 @pytest.mark.parametrize(
@@ -56,3 +61,26 @@ def test_equal(a: str, b: str) -> None:
 def test_invalid(bad: str) -> None:
     with pytest.raises(InvalidVersion):
         COMPOSER.parse(bad)
+
+
+def _ours(a: str, b: str) -> int | None:
+    return COMPOSER.compare(a, b) if COMPOSER.is_valid(a) and COMPOSER.is_valid(b) else None
+
+
+def test_known_cases_agree_with_composer() -> None:
+    pairs = [(a, b) for a in ORDERED for b in ORDERED]
+    assert [_ours(a, b) for a, b in pairs] == composer_compare(pairs)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
+)
+@given(st.lists(COMPOSER_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
+def test_agrees_with_composer(pairs: list[tuple[str, str]]) -> None:
+    want = composer_compare(pairs)
+    got = [_ours(a, b) for a, b in pairs]
+    assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []

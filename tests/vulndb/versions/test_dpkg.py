@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from openhss.vulndb.versions import DPKG, InvalidVersion
 
-from .reference import dpkg_compare, need
-from .strategies import BATCH, DPKG_PAIRS
+from .reference import dpkg_compare, dpkg_valid, need
+from .strategies import BATCH, DPKG_PAIRS, NEAR_DPKG, NO_SHRINK
 
 ORDERED = [
     "0~~",
@@ -55,14 +55,20 @@ def test_equal(a: str, b: str) -> None:
     assert DPKG.compare(a, b) == 0
 
 
-@pytest.mark.parametrize("bad", ["", "a:1.0", ":1.0", "1.0-", "1 0", "-1", "1.0_1", "99999999999:1"])
+@pytest.mark.parametrize(
+    "bad", ["", "a:1.0", ":1.0", "1.0-", "1 0", "-1", "1.0_1", "99999999999:1", "-1:1.0", "++1:1"]
+)
 def test_invalid(bad: str) -> None:
     with pytest.raises(InvalidVersion):
         DPKG.parse(bad)
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(DPKG_PAIRS, min_size=BATCH, max_size=BATCH))
 def test_agrees_with_dpkg(pairs: list[tuple[str, str]]) -> None:
@@ -83,3 +89,35 @@ def test_installed_packages_sort_as_dpkg_sorts_them() -> None:
     want = dpkg_compare(pairs)
     got = [DPKG.compare(a, b) for a, b in pairs]
     assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []
+
+
+def _upstream(v: str) -> str:
+    return v.split(":", 1)[1] if ":" in v else v
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
+)
+@given(st.lists(NEAR_DPKG, min_size=BATCH * 8, max_size=BATCH * 8))
+def test_accepts_all_dpkg_accepts_and_refuses_only_what_it_refuses(versions: list[str]) -> None:
+    # dpkg --validate-version also refuses an upstream not starting with a digit, which dpkg
+    # --compare-versions still orders (with a warning); we order those too.  Everything else agrees.
+    want = dpkg_valid(versions)
+    got = [DPKG.is_valid(v) for v in versions]
+    assert [
+        (v, g, w)
+        for v, g, w in zip(versions, got, want, strict=True)
+        if g != w and not (g and not _upstream(v)[:1].isdigit())
+    ] == []
+
+
+def test_signed_epochs_as_dpkg_reads_them() -> None:
+    assert DPKG.compare("+8:1.0", "8:1.0") == 0
+    assert DPKG.compare("-0:1.0", "1.0") == 0
+    assert dpkg_valid(["+8:1.0", "-0:1.0", "-1:1.0"]) == [
+        DPKG.is_valid(v) for v in ("+8:1.0", "-0:1.0", "-1:1.0")
+    ]

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openhss.vulndb.versions import GOLANG, InvalidVersion
+
+from .reference import go_compare
+from .strategies import BATCH, GO_PAIRS, NEAR_GO, NO_SHRINK
 
 # golang.org/x/mod/semver semver_test.go: (input, canonical); "" marks an invalid version.
 # Listed in increasing order; equal canonical forms compare equal.
@@ -95,3 +101,37 @@ def test_osv_spelling_without_v_and_toolchain() -> None:
 def test_invalid(bad: str) -> None:
     with pytest.raises(InvalidVersion):
         GOLANG.parse(bad)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
+)
+@given(st.lists(GO_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
+def test_agrees_with_x_mod_semver(go_semver_binary: Path, pairs: list[tuple[str, str]]) -> None:
+    want = go_compare(go_semver_binary, pairs)
+    got = [GOLANG.compare(a, b) if GOLANG.is_valid(a) and GOLANG.is_valid(b) else None for a, b in pairs]
+    assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []
+
+
+def test_table_agrees_with_x_mod_semver(go_semver_binary: Path) -> None:
+    pairs = [(v, w) for v, _ in TABLE for w, _ in TABLE]
+    want = go_compare(go_semver_binary, pairs)
+    got = [GOLANG.compare(a, b) if GOLANG.is_valid(a) and GOLANG.is_valid(b) else None for a, b in pairs]
+    assert got == want
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
+)
+@given(st.lists(NEAR_GO, min_size=BATCH * 8, max_size=BATCH * 8))
+def test_acceptance_agrees_with_x_mod_semver(go_semver_binary: Path, versions: list[str]) -> None:
+    want = [r is not None for r in go_compare(go_semver_binary, [(v, v) for v in versions])]
+    assert [(v, w) for v, w in zip(versions, want, strict=True) if GOLANG.is_valid(v) != w] == []

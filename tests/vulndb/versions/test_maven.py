@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import MAVEN, InvalidVersion
 
 from .reference import maven_compare
-from .strategies import BATCH, MAVEN_PAIRS
+from .strategies import BATCH, MAVEN_PAIRS, NO_SHRINK
 
 # From maven-artifact's ComparableVersionTest: each list is in increasing order.
 _VERSIONS_QUALIFIER_TEXT = """
@@ -55,8 +55,12 @@ def test_known_cases_agree_with_comparable_version() -> None:
     assert [MAVEN.compare(a, b) for a, b in pairs] == maven_compare(pairs)
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(MAVEN_PAIRS, min_size=BATCH * 2, max_size=BATCH * 2))
 def test_agrees_with_comparable_version(pairs: list[tuple[str, str]]) -> None:

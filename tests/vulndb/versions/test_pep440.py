@@ -41,7 +41,7 @@ def test_real_versions_match_packaging() -> None:
         assert PEP440.compare(a, b) == want, (a, b)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(VERSIONS, VERSIONS)
 def test_generated_versions_match_packaging(a: str, b: str) -> None:
     va, vb = Version(a), Version(b)

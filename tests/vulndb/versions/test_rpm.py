@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import RPM, InvalidVersion
 
 from .reference import rpm_compare
-from .strategies import BATCH, RPM_PAIRS
+from .strategies import BATCH, NO_SHRINK, RPM_PAIRS
 
 # From rpm's tests/rpmvercmp.at.
 _CASES = """
@@ -124,6 +124,9 @@ def test_rpmvercmp_cases(a: str, b: str, want: int) -> None:
         ("1.0-1", "1.0", 1),
         ("3.0.7-25.el9_3", "3.0.7-24.el9", 1),
         ("1.0-a-1", "1.0-a-2", -1),
+        ("1.0", "1.0-~1", -1),
+        ("1.0", "1.0-", -1),
+        ("1.0-", "1.0-~1", 1),
     ],
 )
 def test_evr(a: str, b: str, want: int) -> None:
@@ -139,10 +142,16 @@ def test_invalid(bad: str) -> None:
 def test_cases_agree_with_rpm() -> None:
     pairs = [(a, b) for a, b, _ in RPMVERCMP_CASES]
     assert rpm_compare(pairs) == [want for _, _, want in RPMVERCMP_CASES]
+    evr = [("1.0", "1.0-~1"), ("1.0", "1.0-"), ("1.0-", "1.0-~1"), ("1:1.0-1", "2.0-1"), ("0:1.0", "1.0")]
+    assert [RPM.compare(a, b) for a, b in evr] == rpm_compare(evr)
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(RPM_PAIRS, min_size=BATCH, max_size=BATCH))
 def test_agrees_with_rpm(pairs: list[tuple[str, str]]) -> None:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from openhss.vulndb.versions import RUBYGEMS, InvalidVersion
 
-from .reference import ruby_compare
-from .strategies import BATCH, GEM_PAIRS
+from .reference import ruby_compare, ruby_valid
+from .strategies import BATCH, GEM_PAIRS, NEAR_GEM, NO_SHRINK
 
 _ORDERED_TEXT = """
 0.9 1.0.a 1.0.a.1 1.0.a2 1.0.b 1.0.b1 1.0.pre 1.0-1 1.0.rc1 1.0 1.0.0.1 1.0.1 1.1 1.9 1.10 2
@@ -40,11 +40,28 @@ def test_known_cases_agree_with_ruby() -> None:
     assert [RUBYGEMS.compare(a, b) for a, b in pairs] == ruby_compare(pairs)
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(GEM_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
 def test_agrees_with_gem_version(pairs: list[tuple[str, str]]) -> None:
     want = ruby_compare(pairs)
     got = [RUBYGEMS.compare(a, b) for a, b in pairs]
     assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
+)
+@given(st.lists(NEAR_GEM, min_size=BATCH * 8, max_size=BATCH * 8))
+def test_acceptance_agrees_with_gem_version(versions: list[str]) -> None:
+    want = ruby_valid(versions)
+    assert [(v, w) for v, w in zip(versions, want, strict=True) if RUBYGEMS.is_valid(v) != w] == []

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openhss.vulndb.versions import SEMVER, InvalidVersion
 
 from .reference import semver_compare, semver_valid
-from .strategies import BATCH, SEMVER_PAIRS
+from .strategies import BATCH, NEAR_SEMVER, NO_SHRINK, SEMVER_PAIRS
 from .strategies import SEMVER as SEMVER_VERSIONS
 
 SEMVER_ORG = [
@@ -58,8 +58,12 @@ def test_validity_agrees_with_npm(npm_semver_module: Path) -> None:
     assert [(v, SEMVER.is_valid(v)) for v in VALIDITY] == list(zip(VALIDITY, want, strict=True))
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(SEMVER_PAIRS, min_size=BATCH * 4, max_size=BATCH * 4))
 def test_agrees_with_npm_semver(npm_semver_module: Path, pairs: list[tuple[str, str]]) -> None:
@@ -68,9 +72,26 @@ def test_agrees_with_npm_semver(npm_semver_module: Path, pairs: list[tuple[str, 
     assert [(p, g, w) for p, g, w in zip(pairs, got, want, strict=True) if g != w] == []
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
 )
 @given(st.lists(SEMVER_VERSIONS, min_size=BATCH, max_size=BATCH))
 def test_generated_versions_valid_to_npm(npm_semver_module: Path, versions: list[str]) -> None:
     assert all(semver_valid(npm_semver_module, versions))
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=NO_SHRINK,
+)
+@given(st.lists(NEAR_SEMVER, min_size=BATCH * 8, max_size=BATCH * 8))
+def test_acceptance_agrees_with_npm(npm_semver_module: Path, versions: list[str]) -> None:
+    want = semver_valid(npm_semver_module, versions)
+    assert [(v, w) for v, w in zip(versions, want, strict=True) if SEMVER.is_valid(v) != w] == []

@@ -128,11 +128,13 @@ class ApkScheme(VersionScheme):
     """apk's order: `1.2.3a_rc1_p2-r4`; `_alpha`<`_beta`<`_pre`<`_rc`<release<`_cvs`<`_svn`<`_git`<`_hg`<`_p`.
 
     Like apk itself this orders any string; only versions not starting with a digit are refused.
+    Exact to apk-tools 2.x version.c, quirks included: a component made only of zeros is a token of
+    its own, so apk (and this) says `1.0_rc1` > `1.0` though `1.1_rc1` < `1.1`.
     """
 
     name = "apk"
 
-    def parse(self, version: str) -> ApkKey:
+    def _parse(self, version: str) -> ApkKey:
         v = version.strip()
         if not v or not ("0" <= v[0] <= "9"):
             raise InvalidVersion(self.name, version, "does not start with a digit")

@@ -8,9 +8,9 @@ import re
 from openhss.vulndb.versions.interface import InvalidVersion, VersionScheme
 
 _MODIFIER = r"[._-]?(?:(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?"
-_CLASSICAL = re.compile(rf"v?(\d{{1,5}})(\.\d+)?(\.\d+)?(\.\d+)?{_MODIFIER}(?:\+\S+)?", re.I)
+_CLASSICAL = re.compile(rf"v?(\d{{1,5}})(\.\d+)?(\.\d+)?(\.\d+)?{_MODIFIER}(?:\+\S+)?", re.I | re.ASCII)
 _DATE = re.compile(
-    rf"v?(\d{{4}}(?:[.:-]?\d{{2}}){{1,6}}(?:[.:-]?\d{{1,3}}){{0,2}}){_MODIFIER}(?:\+\S+)?", re.I
+    rf"v?(\d{{4}}(?:[.:-]?\d{{2}}){{1,6}}(?:[.:-]?\d{{1,3}})?){_MODIFIER}(?:\+\S+)?", re.I | re.ASCII
 )
 _STABILITY = {"a": "alpha", "b": "beta", "p": "patch", "pl": "patch", "rc": "RC"}
 # PHP's special version forms, matched by prefix in this order; "#" stands for any number.
@@ -42,9 +42,11 @@ def normalize(version: str) -> str:
         m = _DATE.fullmatch(v)
         if not m:
             raise InvalidVersion("composer", version, "not a Composer version (branches are not ordered)")
-        out = re.sub(r"\D", ".", m.group(1))
+        out = re.sub(r"[^0-9]", ".", m.group(1))
         mod, mod_no, dev = m.group(2, 3, 4)
-    if mod and mod.lower() != "stable":
+    if mod == "stable":
+        return out  # as Composer: an exact "stable" drops everything after it, "-dev" included
+    if mod:
         out += "-" + _STABILITY.get(mod.lower(), mod.lower()) + (mod_no or "").lstrip(".-")
     if dev:
         out += "-dev"
@@ -71,9 +73,13 @@ def php_version_key(v: str) -> ComposerKey:
 
 
 class ComposerScheme(VersionScheme):
-    """Composer: normalise to four numbers and a stability (dev<alpha<beta<RC<stable<patch), then compare."""
+    """Composer: normalise to four numbers and a stability (dev<alpha<beta<RC<stable<patch), then compare.
+
+    Branch versions (`dev-main`, `1.x-dev`) are refused: they have no order among releases.
+    Aliases (`1.0 as 2.0`) and stability flags (`@beta`) are not versions and are refused too.
+    """
 
     name = "composer"
 
-    def parse(self, version: str) -> ComposerKey:
+    def _parse(self, version: str) -> ComposerKey:
         return php_version_key(normalize(version))

@@ -10,6 +10,7 @@ _PART = re.compile(r"([^0-9]*)([0-9]*)")
 _UPSTREAM_CHARS = re.compile(r"[A-Za-z0-9.+~:-]*")
 _REVISION_CHARS = re.compile(r"[A-Za-z0-9.+~]*")
 _INT_MAX = 2**31 - 1
+_EPOCH = re.compile(r"[+-]?[0-9]+")
 
 # A run of non-digits compares character by character, padded with weight 0 at its end:
 # '~' sorts before the end of the run, letters before every other character.
@@ -45,11 +46,15 @@ def _string_key(s: str) -> tuple[DpkgPart, ...]:
 
 
 class DpkgScheme(VersionScheme):
-    """dpkg's ordering (deb-version(7)): epoch, then upstream, then revision, each by verrevcmp."""
+    """dpkg's ordering (deb-version(7)): epoch, then upstream, then revision, each by verrevcmp.
+
+    Refused as dpkg refuses them: empty parts, a non-numeric or too large epoch, characters outside
+    deb-version's set.  An upstream not starting with a digit is ordered, as dpkg does with a warning.
+    """
 
     name = "dpkg"
 
-    def parse(self, version: str) -> DpkgKey:
+    def _parse(self, version: str) -> DpkgKey:
         v = version.strip()
         if not v:
             raise InvalidVersion(self.name, version, "empty")
@@ -60,9 +65,12 @@ class DpkgScheme(VersionScheme):
             e, v = v.split(":", 1)
             if not e:
                 raise InvalidVersion(self.name, version, "empty epoch")
-            if not e.isdigit() or not e.isascii():
+            # dpkg reads the epoch with strtol, so a sign is allowed ("+1", "-0"); negatives are not.
+            if not _EPOCH.fullmatch(e):
                 raise InvalidVersion(self.name, version, "epoch is not a number")
             epoch = int(e)
+            if epoch < 0:
+                raise InvalidVersion(self.name, version, "negative epoch")
             if epoch > _INT_MAX:
                 raise InvalidVersion(self.name, version, "epoch too big")
         upstream, sep, revision = v.rpartition("-")

@@ -20,12 +20,14 @@ _TOOLCHAIN = re.compile(r"go([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:(alpha|beta
 class GoScheme(VersionScheme):
     """Go module versions: `vX.Y.Z[-pre][+build]`; OSV writes them without the `v`, which is accepted.
 
-    Build metadata, and so `+incompatible`, does not take part in the order, as in Go.
+    Build metadata, and so `+incompatible`, does not take part in the order, as in Go.  Beyond
+    x/mod/semver this also reads toolchain spellings (`go1.21.3`, `go1.21rc2` = `v1.21.0-rc.2`) and
+    ignores surrounding whitespace; on every string x/mod/semver accepts it orders identically.
     """
 
     name = "golang"
 
-    def parse(self, version: str) -> SemverKey:
+    def _parse(self, version: str) -> SemverKey:
         v = version.strip()
         t = _TOOLCHAIN.fullmatch(v)
         if t:

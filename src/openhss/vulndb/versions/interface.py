@@ -5,6 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Protocol
 
+MAX_VERSION_LENGTH = 1024
+"""Longer strings are refused by every scheme: no real version comes near, and it bounds the work
+(and keeps digit runs below Python's int-conversion limit)."""
+
 
 class InvalidVersion(ValueError):
     """A string is not a version of the scheme it was handed to."""
@@ -42,9 +46,19 @@ class VersionScheme(ABC):
     name: ClassVar[str]
     """Short scheme name (`dpkg`, `rpm`, `semver`, ...)."""
 
-    @abstractmethod
     def parse(self, version: str) -> VersionKey:
-        """Return the comparison key of `version`, or raise `InvalidVersion`."""
+        """Return the comparison key of `version`, or raise `InvalidVersion` (and never anything else)."""
+        if not isinstance(version, str):
+            raise InvalidVersion(self.name, repr(version), "not a string")
+        if len(version) > MAX_VERSION_LENGTH:
+            raise InvalidVersion(
+                self.name, version[:40] + "...", f"longer than {MAX_VERSION_LENGTH} characters"
+            )
+        return self._parse(version)
+
+    @abstractmethod
+    def _parse(self, version: str) -> VersionKey:
+        """The scheme's own parser: the comparison key of `version`, or `InvalidVersion`."""
 
     def compare(self, a: str, b: str) -> int:
         """-1, 0 or 1 as version `a` sorts before, equal to, or after version `b`."""

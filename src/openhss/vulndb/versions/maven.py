@@ -1,9 +1,13 @@
-"""Maven artifact versions, ordered as maven-artifact's ComparableVersion (Maven 3.8)."""
+"""Maven artifact versions, ordered as maven-artifact's ComparableVersion (as in Maven 3.8.7).
+
+Maven 3.9 changed some corner cases of ComparableVersion; this follows the 3.8 line that Debian
+ships and the tests run.  Case folding and digits are ASCII (Java's are Unicode-aware).
+"""
 
 from __future__ import annotations
 
 import functools
-from typing import Union
+from typing import Union, cast
 
 from openhss.vulndb.versions.interface import InvalidVersion, VersionScheme
 
@@ -15,6 +19,8 @@ _QUALIFIERS = ("alpha", "beta", "milestone", "rc", "snapshot", "", "sp")
 _ALIASES = {"ga": "", "final": "", "release": "", "cr": "rc"}
 _RELEASE_INDEX = str(_QUALIFIERS.index(""))
 _SHORT = {"a": "alpha", "b": "beta", "m": "milestone"}
+# Comparing nested lists recurses once per level; real versions nest a handful of levels.
+_MAX_DEPTH = 200
 
 
 def _qualifier_rank(q: str) -> str:
@@ -103,6 +109,8 @@ def parse_items(version: str) -> list[Item]:
 
     def open_list() -> None:
         nonlocal current
+        if len(stack) > _MAX_DEPTH:
+            raise InvalidVersion("maven", version, f"more than {_MAX_DEPTH} nested sub-lists")
         sub: list[Item] = []
         current.append(sub)
         current = sub
@@ -170,11 +178,12 @@ class MavenScheme(VersionScheme):
 
     name = "maven"
 
-    def parse(self, version: str) -> MavenVersion:
+    def _parse(self, version: str) -> MavenVersion:
         v = version.strip()
         if not v or any(c.isspace() for c in v):
             raise InvalidVersion(self.name, version, "empty or embedded space")
         return MavenVersion(v)
 
     def compare(self, a: str, b: str) -> int:
-        return _cmp(self.parse(a).items, self.parse(b).items)
+        ka, kb = cast(MavenVersion, self.parse(a)), cast(MavenVersion, self.parse(b))
+        return _cmp(ka.items, kb.items)

@@ -20,7 +20,7 @@ class NugetScheme(VersionScheme):
 
     name = "nuget"
 
-    def parse(self, version: str) -> NugetKey:
+    def _parse(self, version: str) -> NugetKey:
         m = _NUGET.fullmatch(version.strip())
         if m is None:
             raise InvalidVersion(self.name, version, "not a NuGet version")

@@ -13,7 +13,7 @@ class Pep440Scheme(VersionScheme):
 
     name = "pep440"
 
-    def parse(self, version: str) -> Version:
+    def _parse(self, version: str) -> Version:
         try:
             return Version(version)
         except _PackagingInvalid as e:

@@ -47,6 +47,8 @@ _BY_ECOSYSTEM: dict[str, VersionScheme] = {
     "Alpine": APK,
     "Wolfi": APK,
     "Chainguard": APK,
+    "Alpaquita": APK,
+    "BellSoft Hardened Containers": APK,
     "Red Hat": RPM,
     "AlmaLinux": RPM,
     "Rocky Linux": RPM,

@@ -17,6 +17,8 @@ _NUM = 4
 _TOKEN = re.compile(r"~|\^|[0-9]+|[A-Za-z]+")
 RpmSegment = tuple[int] | tuple[int, str] | tuple[int, int]
 RpmKey = tuple[int, tuple[RpmSegment, ...], tuple[RpmSegment, ...]]
+# Every release key has at least its end marker, so no release sorts before all of them.
+_NO_RELEASE: tuple[RpmSegment, ...] = ()
 
 
 def vercmp_key(s: str) -> tuple[RpmSegment, ...]:
@@ -36,11 +38,15 @@ def vercmp_key(s: str) -> tuple[RpmSegment, ...]:
 
 
 class RpmScheme(VersionScheme):
-    """rpm's EVR ordering: epoch (missing = 0), version, then release (missing = the empty string)."""
+    """rpm's EVR ordering: epoch (missing = 0), version, then release (missing = older than any).
+
+    A missing release compares as rpm's own `rpm.vercmp` (rpm 4.18) does: older than any release of
+    the same version, even `1.0-~1` or an empty one.  Separators and non-ASCII characters only split.
+    """
 
     name = "rpm"
 
-    def parse(self, version: str) -> RpmKey:
+    def _parse(self, version: str) -> RpmKey:
         v = version.strip()
         if not v or any(c.isspace() for c in v):
             raise InvalidVersion(self.name, version, "empty or embedded space")
@@ -51,7 +57,9 @@ class RpmScheme(VersionScheme):
                 raise InvalidVersion(self.name, version, "epoch is not a number")
             epoch, v = int(head or "0"), rest
         # As rpm's own parser: the release is what follows the last '-'.
-        ver, _, release = v.rpartition("-") if "-" in v else (v, "", "")
+        if "-" not in v:
+            return (epoch, vercmp_key(v), _NO_RELEASE)
+        ver, _, release = v.rpartition("-")
         if not ver:
             raise InvalidVersion(self.name, version, "empty version")
         return (epoch, vercmp_key(ver), vercmp_key(release))

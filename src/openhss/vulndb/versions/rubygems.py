@@ -31,7 +31,7 @@ class RubyGemsScheme(VersionScheme):
 
     name = "rubygems"
 
-    def parse(self, version: str) -> GemKey:
+    def _parse(self, version: str) -> GemKey:
         v = version.strip()
         if not v:
             v = "0"

@@ -33,11 +33,15 @@ def prerelease_key(ids: list[str], fold_case: bool = False) -> tuple[int | Prere
 
 
 class SemverScheme(VersionScheme):
-    """npm semver, strict mode: `[v]MAJOR.MINOR.PATCH[-pre][+build]`, build metadata ignored."""
+    """npm semver, strict mode: `[v]MAJOR.MINOR.PATCH[-pre][+build]`, build metadata ignored.
+
+    One deliberate difference: npm compares numeric prerelease identifiers above 2**53 as
+    floating-point numbers (so some distinct ones tie); here they compare exactly.
+    """
 
     name = "semver"
 
-    def parse(self, version: str) -> SemverKey:
+    def _parse(self, version: str) -> SemverKey:
         v = version.strip()
         m = _SEMVER.fullmatch(v) if len(v) <= _MAX_LENGTH else None
         if m is None:
