@@ -116,14 +116,24 @@ def summary_lines(result: ScanResult) -> list[str]:
     levels = ", ".join(
         f"{k} {by_severity[k]}" for k in ("Critical", "High", "Medium", "Low", "Unknown") if k in by_severity
     )
-    risks: dict[str, int] = {}
+    # One unsafe setting per failed check (as the server counts them), whatever the instances.
+    worst: dict[str, str] = {}
+    rank = {"High": 0, "Medium": 1, "Low": 2}
     for u in result.unsafe_settings:
-        risks[u.risk_level] = risks.get(u.risk_level, 0) + 1
+        if rank.get(u.risk_level, 3) < rank.get(worst.get(u.check_id, ""), 3):
+            worst[u.check_id] = u.risk_level
+        worst.setdefault(u.check_id, u.risk_level)
+    risks: dict[str, int] = {}
+    for level in worst.values():
+        risks[level] = risks.get(level, 0) + 1
     risk_text = ", ".join(f"{k} {risks[k]}" for k in ("High", "Medium", "Low") if k in risks)
+    findings = (
+        f"; {len(result.unsafe_settings)} findings" if len(result.unsafe_settings) != len(worst) else ""
+    )
     return [
         f"Components: {len(result.components)}",
         f"Vulnerabilities: {len(result.vulnerabilities)}" + (f" ({levels})" if levels else ""),
-        f"Unsafe settings: {len(result.unsafe_settings)}" + (f" ({risk_text})" if risk_text else ""),
+        f"Unsafe settings: {len(worst)}" + (f" ({risk_text}{findings})" if risk_text else ""),
         f"Build risks: {len(result.build_risks)}",
         f"Malicious files: {len(result.malicious_files)}",
     ]
