@@ -1,0 +1,126 @@
+"""The bench's figures as Markdown: a summary table, then per image the counts, timings and differences."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import peers
+
+SECTION = "## Scanning images (issues 4 and 6)"
+_SHOWN = ("deb", "rpm", "pypi", "npm", "golang", "maven")
+_PEERS = ("trivy", "cdxgen", "native")
+_MAX_LISTED = 30
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.0f}"
+
+
+def _names(keys: set[str]) -> dict[str, set[str]]:
+    by_name: dict[str, set[str]] = {}
+    for key in keys:
+        name, _, version = key.rpartition("@")
+        by_name.setdefault(_loose(name), set()).add(version)
+    return by_name
+
+
+def _loose(name: str) -> str:
+    # The purl namespace of an OS package is the distribution's name, which tools spell differently.
+    kind, _, rest = name.partition("/")
+    if kind in ("deb", "rpm", "apk"):
+        return f"{kind}/{rest.rsplit('/', 1)[-1]}"
+    return name
+
+
+def differences(ours: set[str], theirs: set[str]) -> dict[str, list[str]]:
+    """Names only they find, names only we find, and names both find at different versions."""
+    mine, other = _names(ours), _names(theirs)
+    return {
+        "they find, we miss": sorted(f"{n}@{','.join(sorted(other[n]))}" for n in other.keys() - mine.keys()),
+        "we find, they miss": sorted(f"{n}@{','.join(sorted(mine[n]))}" for n in mine.keys() - other.keys()),
+        "versions differ": sorted(
+            f"{n}: ours {','.join(sorted(mine[n]))} / theirs {','.join(sorted(other[n]))}"
+            for n in mine.keys() & other.keys()
+            if mine[n] != other[n]
+        ),
+    }
+
+
+def render(results: list[Any], startup: float, machine: str, command: str) -> str:
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"Measured {now} on {machine}.",
+        f"Command: `{command}` (median of the repeats; Trivy start-up `trivy --version` = {startup:.2f} s, "
+        "taken off Trivy's time in the `trivy−start` column).",
+        "",
+        "| image | tar MB | OpenHSS in-process s | OpenHSS CLI s | Trivy s | Trivy−start s | CLI / (Trivy−start) "
+        "| cdxgen s | peak MiB OpenHSS CLI / Trivy / cdxgen | catalogers s | + malware + baseline s | overhead |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        t = r.times
+        trivy_net = t["trivy"].median - startup
+        cdx = t.get("cdxgen")
+        overhead = t["full"].median / t["openhss"].median - 1
+        lines.append(
+            f"| {r.name} | {r.size_mb:.0f} | {t['openhss'].median:.2f} | {t['openhss-cli'].median:.2f} "
+            f"| {t['trivy'].median:.2f} | {trivy_net:.2f} | {t['openhss-cli'].median / trivy_net:.2f} "
+            f"| {cdx.median if cdx else float('nan'):.1f} "
+            f"| {_mib(t['openhss-cli'].peak)} / {_mib(t['trivy'].peak)} / {_mib(cdx.peak) if cdx else '-'} "
+            f"| {t['openhss'].median:.2f} | {t['full'].median:.2f} | {overhead:+.0%} |"
+        )
+    lines += ["", "Components found (purl keys `type/namespace/name@version`, qualifiers dropped):", ""]
+    lines += [
+        "| image | tool | " + " | ".join(_SHOWN) + " | other | total |",
+        "|---|---|" + "--:|" * (len(_SHOWN) + 2),
+    ]
+    for r in results:
+        for tool, keys in r.found.items():
+            counts = Counter(peers.ecosystem_of(k) for k in keys)
+            other = sum(v for k, v in counts.items() if k not in _SHOWN)
+            lines.append(
+                f"| {r.name} | {tool} | "
+                + " | ".join(str(counts.get(e, 0)) for e in _SHOWN)
+                + f" | {other} | {len(keys)} |"
+            )
+    lines += [""]
+    for r in results:
+        lines += [f"### {r.name}", ""]
+        if r.malware:
+            lines.append(
+                f"Malware + baseline: {r.malware.get('malicious_files', 0)} malicious files, "
+                f"{r.malware.get('unsafe_settings', 0)} unsafe settings, {r.malware.get('build_risks', 0)} build risks."
+            )
+        if r.found.get("openhss") != r.found.get("openhss-cli"):
+            lines.append("**The CLI and the in-process scan disagree.**")
+        for peer in _PEERS:
+            if peer not in r.found:
+                continue
+            diff = differences(r.found["openhss"], r.found[peer])
+            shown = [(k, v) for k, v in diff.items() if v]
+            if not shown:
+                lines.append(f"- {peer}: same packages and versions.")
+                continue
+            for kind, items in shown:
+                listed = ", ".join(f"`{i}`" for i in items[:_MAX_LISTED])
+                more = f" … and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
+                lines.append(f"- {peer} — {kind} ({len(items)}): {listed}{more}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_readme(path: Path, figures: str) -> None:
+    """Replaces the figures between the markers in our section (the prose around them is kept)."""
+    begin, end = "<!-- scan-bench figures: begin -->", "<!-- scan-bench figures: end -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if SECTION not in text:
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{begin}\n{end}\n"
+    if begin not in text:
+        text = text.replace(SECTION, f"{SECTION}\n\n{begin}\n{end}", 1)
+    block = f"{begin}\n{figures.rstrip()}\n{end}"
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _m: block, text, flags=re.S)
+    path.write_text(text)
