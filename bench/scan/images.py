@@ -6,6 +6,7 @@ whiteouts for what the later tree lost). Trees and images are cached in the work
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import stat
@@ -192,14 +193,20 @@ class Trees:
 
         return _cached(self.root / "java", build)
 
-    def rpm(self, erase: bool) -> Path:
-        """A real rpm database (rpm's default SQLite backend) from small packages built with rpmbuild."""
+    def rpm(self, erase: bool, rocky: bool = True) -> Path:
+        """A real rpm database (rpm's default SQLite backend) from small packages built with rpmbuild.
+
+        With `rocky`, the tree says it is Rocky Linux 9 (Trivy reports rpm packages only on an rpm
+        distribution); without, it is what Debian's `rpm` package leaves on a Debian system.
+        """
 
         def build(target: Path) -> None:
             rpms = self._rpms()
-            (target / "etc").mkdir(parents=True)
-            (target / "etc/os-release").write_text(_ROCKY_OS_RELEASE)
-            (target / "etc/redhat-release").write_text("Rocky Linux release 9.3 (Blue Onyx)\n")
+            target.mkdir()
+            if rocky:
+                (target / "etc").mkdir()
+                (target / "etc/os-release").write_text(_ROCKY_OS_RELEASE)
+                (target / "etc/redhat-release").write_text("Rocky Linux release 9.3 (Blue Onyx)\n")
             names = sorted(rpms.glob("*.rpm"))
             base = [r for r in names if "bench-extra" not in r.name]
             rpm = ("rpm", "--root", target, "--dbpath", "/var/lib/rpm")
@@ -210,7 +217,9 @@ class Trees:
                 run(*install, *[r for r in names if "bench-extra" in r.name])
                 run(*rpm, "-e", "--nodeps", "bench-tools")
 
-        return _cached(self.root / ("rpm-erased" if erase else "rpm"), build)
+        return _cached(
+            self.root / ("rpm" + ("-erased" if erase else "") + ("" if rocky else "-on-debian")), build
+        )
 
     def _rpms(self) -> Path:
         def build(target: Path) -> None:
@@ -312,11 +321,14 @@ def _same(a: os.stat_result, b: os.stat_result, path_a: Path, path_b: Path) -> b
         return os.readlink(path_a) == os.readlink(path_b)
     if not stat.S_ISREG(a.st_mode):
         return a.st_rdev == b.st_rdev
-    return a.st_size == b.st_size and int(a.st_mtime) == int(b.st_mtime) and a.st_uid == b.st_uid
+    if a.st_size != b.st_size or a.st_uid != b.st_uid:
+        return False
+    # Files from the same .deb keep its mtimes; a database rewritten within the same second does not.
+    return a.st_mtime_ns == b.st_mtime_ns and filecmp.cmp(path_a, path_b, shallow=False)
 
 
-def write_layer(out: Path, new: Path, old: Path | None = None, prefix: str = "") -> Path:
-    """A layer tar: all of `new` (under `prefix`), or only what differs from `old`, with whiteouts."""
+def write_layer(out: Path, new: Path, old: Path | None = None) -> Path:
+    """A layer tar: all of `new`, or only what differs from `old`, with whiteouts for what it lost."""
     new_entries = _entries(new)
     old_entries = _entries(old) if old is not None else {}
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
@@ -328,7 +340,15 @@ def write_layer(out: Path, new: Path, old: Path | None = None, prefix: str = "")
                 and _same(before, new_entries[path], old / path, new / path)
             ):
                 continue
-            tar.add(new / path, arcname=prefix + path, recursive=False)
+            info = tar.gettarinfo(new / path, arcname=path)
+            # Whole seconds, as docker/buildkit/umoci write them (Go's tar drops sub-second times),
+            # so no entry needs a PAX header of its own.
+            info.mtime = int(info.mtime)
+            if info.isreg():
+                with (new / path).open("rb") as data:
+                    tar.addfile(info, data)
+            else:
+                tar.addfile(info)
         gone = [p for p in old_entries if p not in new_entries]
         for path in sorted(gone):
             # Once a directory is whited out, its contents need no whiteouts of their own.
@@ -389,6 +409,14 @@ _RPM = [
         base=lambda t: t.rpm(False),
     ),
 ]
+_RPM_ON_DEBIAN = [
+    Layer("rpm -i", tree=lambda t: t.rpm(erase=False, rocky=False)),
+    Layer(
+        "rpm -i bench-extra; rpm -e bench-tools",
+        tree=lambda t: t.rpm(erase=True, rocky=False),
+        base=lambda t: t.rpm(erase=False, rocky=False),
+    ),
+]
 
 IMAGES: dict[str, list[Layer]] = {
     "debian-minbase": _DEBIAN,
@@ -397,7 +425,7 @@ IMAGES: dict[str, list[Layer]] = {
     "go-app": _GO,
     "java-app": _JAVA,
     "rpm-db": _RPM,
-    "everything": _DEBIAN + _PIP + _NPM + _GO + _JAVA + _RPM,
+    "everything": _DEBIAN + _PIP + _NPM + _GO + _JAVA + _RPM_ON_DEBIAN,
 }
 """Image name -> layers, bottom first."""
 

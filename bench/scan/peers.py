@@ -28,6 +28,8 @@ class Run:
 
     seconds: float
     """Wall time."""
+    cpu_seconds: float
+    """User + system CPU time of the child and the descendants it waited for (steadier on a busy machine)."""
     peak_kib: int
     """Peak resident memory of the child and the descendants it waited for (ru_maxrss)."""
     returncode: int
@@ -50,7 +52,7 @@ def measure(
         _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, int(usage.ru_maxrss), child.returncode, out)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, int(usage.ru_maxrss), child.returncode, out)
 
 
 def empty_trivy_java_db(cache: Path) -> None:
@@ -177,15 +179,15 @@ def pip_keys(rootfs: Path) -> set[str]:
     )
     if not sites:
         return set()
-    argv = ["/work/venv/bin/pip", "inspect", "--disable-pip-version-check"]
-    for site in sites:
-        argv += ["--path", site]
-    document = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
     found = set()
-    for installed in document.get("installed", []):
-        metadata = installed.get("metadata", {})
-        name = re.sub(r"[-_.]+", "-", metadata.get("name", "").lower())
-        found.add(f"pypi/{name}@{metadata.get('version', '')}")
+    # One site at a time: over several paths pip shows only the first distribution of each name.
+    for site in sites:
+        argv = ["/work/venv/bin/pip", "inspect", "--disable-pip-version-check", "--path", site]
+        document = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+        for installed in document.get("installed", []):
+            metadata = installed.get("metadata", {})
+            name = re.sub(r"[-_.]+", "-", metadata.get("name", "").lower())
+            found.add(f"pypi/{name}@{metadata.get('version', '')}")
     return found
 
 

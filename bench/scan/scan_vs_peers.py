@@ -46,15 +46,24 @@ class Measured:
     """Repeated runs of one tool on one image."""
 
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     peak_kib: list[int] = field(default_factory=list)
 
-    def add(self, seconds: float, peak_kib: int) -> None:
+    def add(self, seconds: float, cpu_seconds: float, peak_kib: int) -> None:
         self.seconds.append(seconds)
+        self.cpu_seconds.append(cpu_seconds)
         self.peak_kib.append(peak_kib)
+
+    def record(self, done: peers.Run) -> None:
+        self.add(done.seconds, done.cpu_seconds, done.peak_kib)
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds) if self.seconds else float("nan")
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else float("nan")
 
     @property
     def peak(self) -> int:
@@ -102,7 +111,7 @@ def inner(mode: str, tarball: str) -> None:
     if mode == "full":
         # Rule compilation happens once per process (the agent keeps the analyzer); it is not per image.
         extra = [MalwareAnalyzer(MalwareConfig()), AccountFilesAnalyzer(), BuildFilesAnalyzer()]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     scan = read_image(tarball, analyzers=[*all_catalogers(), *extra])
     components = scan.components()
     out: dict[str, Any] = {}
@@ -113,6 +122,7 @@ def inner(mode: str, tarball: str) -> None:
         out["build_risks"] = len(baseline.build_risks)
         out["malicious_files"] = len(scan.findings("malware"))
     out["seconds"] = time.perf_counter() - started
+    out["cpu_seconds"] = time.process_time() - cpu_started
     out["keys"] = sorted({k for c in components if (k := peers.key_of(c.purl))})
     print(json.dumps(out))
 
@@ -179,35 +189,29 @@ def bench_image(name: str, args: argparse.Namespace, trivy: Path, cdxgen: Path) 
     out.mkdir(parents=True)
     result = ImageResult(name, tarball.stat().st_size / 1e6)
     result.found["native"] = peers.native_keys(rootfs)
-    ours, cli, trivy_times, catalogers, full = Measured(), Measured(), Measured(), Measured(), Measured()
-    for attempt in range(args.repeat):
+    names = ("openhss", "openhss-cli", "trivy", "trivy-start", "full")
+    times = {n: Measured() for n in names}
+    for _ in range(args.repeat):
+        # Interleaved, so that a busy spell of the machine touches every tool alike.
+        times["trivy-start"].record(peers.measure([trivy, "--version"], out / "trivy-version.log"))
+        times["trivy"].record(run_trivy(trivy, tarball, out / "trivy.json", out / "trivy.log"))
+        times["openhss-cli"].record(run_ours_cli(tarball, out / "openhss.json", out / "openhss.log"))
         document, peak = run_ours_inner("catalogers", tarball, out / "ours-inner.log")
-        ours.add(document["seconds"], peak)
+        times["openhss"].add(document["seconds"], document["cpu_seconds"], peak)
         result.found["openhss"] = set(document["keys"])
-        done = run_ours_cli(tarball, out / "openhss.json", out / "openhss.log")
-        cli.add(done.seconds, done.peak_kib)
-        done = run_trivy(trivy, tarball, out / "trivy.json", out / "trivy.log")
-        trivy_times.add(done.seconds, done.peak_kib)
-        catalogers.add(document["seconds"], peak)
         document, peak = run_ours_inner("full", tarball, out / "ours-full.log")
-        full.add(document["seconds"], peak)
-        result.malware = {k: v for k, v in document.items() if k not in ("keys", "seconds")}
-        del attempt
+        times["full"].add(document["seconds"], document["cpu_seconds"], peak)
+        result.malware = {k: v for k, v in document.items() if k not in ("keys", "seconds", "cpu_seconds")}
     result.found["openhss-cli"] = peers.openhss_keys(json.loads((out / "openhss.json").read_text()))
     result.found["trivy"] = peers.cyclonedx_keys(out / "trivy.json")
-    result.times.update({"openhss": ours, "openhss-cli": cli, "trivy": trivy_times, "full": full})
+    result.times.update(times)
     if args.cdxgen:
         cdx = Measured()
         done = run_cdxgen(cdxgen, tarball, out / "cdxgen.json", out / "cdxgen.log")
-        cdx.add(done.seconds, done.peak_kib)
+        cdx.record(done)
         result.found["cdxgen"] = peers.cyclonedx_keys(out / "cdxgen.json")
         result.times["cdxgen"] = cdx
     return result
-
-
-def trivy_startup(trivy: Path, workdir: Path, repeat: int) -> float:
-    runs = [peers.measure([trivy, "--version"], workdir / "trivy-version.log").seconds for _ in range(repeat)]
-    return statistics.median(runs)
 
 
 def machine() -> str:
@@ -249,13 +253,14 @@ def main() -> None:
         started = time.perf_counter()
         images.build_image(args.workdir, name)
         print(f"# built {name} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
-    startup = trivy_startup(trivy, args.workdir, args.repeat)
     results = []
+    load_before = os.getloadavg()[0]
     for name in names:
         print(f"# scanning {name}", file=sys.stderr, flush=True)
         results.append(bench_image(name, args, trivy, cdxgen))
     command = "/work/venv/bin/python bench/scan/scan_vs_peers.py " + " ".join(sys.argv[1:])
-    text = report.render(results, startup, machine(), command.strip())
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    text = report.render(results, machine(), command.strip(), load)
     print(text)
     (args.workdir / "results.md").write_text(text)
     if args.write_readme:
