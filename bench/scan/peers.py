@@ -103,10 +103,14 @@ def key_of(purl: str) -> str | None:
     return f"{parsed.type}/{namespace + '/' if namespace else ''}{name}@{version}"
 
 
-def cyclonedx_keys(path: Path) -> set[str]:
-    """Every component purl of a CycloneDX document, nested components included."""
+def cyclonedx_keys(path: Path) -> tuple[set[str], set[str]]:
+    """Every component purl of a CycloneDX document (nested ones included), and apart those tagged `source`.
+
+    cdxgen lists each Debian source package beside the binary packages, tagged `source`.
+    """
     document = json.loads(path.read_text())
     found: set[str] = set()
+    sources: set[str] = set()
 
     def walk(components: Iterable[Any]) -> None:
         for component in components:
@@ -114,18 +118,31 @@ def cyclonedx_keys(path: Path) -> set[str]:
                 continue
             key = key_of(component.get("purl", "") or "")
             if key:
-                found.add(key)
+                (sources if "source" in (component.get("tags") or []) else found).add(key)
             walk(component.get("components", []) or [])
 
     walk(document.get("components", []) or [])
     metadata_component = (document.get("metadata") or {}).get("component") or {}
     walk(metadata_component.get("components", []) or [])
-    return found
+    return found, sources
 
 
 def openhss_keys(document: dict[str, Any]) -> set[str]:
     """Component purls of `openhss scan --format json`."""
     return {k for c in document.get("components", []) if (k := key_of(c.get("purl", "")))}
+
+
+def openhss_source_keys(document: dict[str, Any]) -> set[str]:
+    """The source package of each OS package of `openhss scan --format json` (itself when the same)."""
+    found = set()
+    for component in document.get("components", []):
+        key = key_of(component.get("purl", ""))
+        if key is None or component.get("ecosystem") not in ("deb", "rpm", "apk"):
+            continue
+        name = component.get("source_name") or component["name"]
+        version = component.get("source_version") or component["version"]
+        found.add(f"{key.rsplit('/', 1)[0]}/{name.lower()}@{version}")
+    return found
 
 
 def ecosystem_of(key: str) -> str:

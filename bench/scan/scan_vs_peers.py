@@ -14,6 +14,7 @@ the malware + baseline overhead over catalogers only. `--write-readme` puts the 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -23,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,7 @@ class ImageResult:
     name: str
     size_mb: float
     found: dict[str, set[str]] = field(default_factory=dict)
+    sources: dict[str, set[str]] = field(default_factory=dict)
     times: dict[str, Measured] = field(default_factory=dict)
     malware: dict[str, Any] = field(default_factory=dict)
 
@@ -202,16 +203,40 @@ def bench_image(name: str, args: argparse.Namespace, trivy: Path, cdxgen: Path) 
         document, peak = run_ours_inner("full", tarball, out / "ours-full.log")
         times["full"].add(document["seconds"], document["cpu_seconds"], peak)
         result.malware = {k: v for k, v in document.items() if k not in ("keys", "seconds", "cpu_seconds")}
-    result.found["openhss-cli"] = peers.openhss_keys(json.loads((out / "openhss.json").read_text()))
-    result.found["trivy"] = peers.cyclonedx_keys(out / "trivy.json")
+    cli_document = json.loads((out / "openhss.json").read_text())
+    result.found["openhss-cli"] = peers.openhss_keys(cli_document)
+    result.sources["openhss"] = peers.openhss_source_keys(cli_document)
+    result.found["trivy"], _ = peers.cyclonedx_keys(out / "trivy.json")
     result.times.update(times)
     if args.cdxgen:
         cdx = Measured()
         done = run_cdxgen(cdxgen, tarball, out / "cdxgen.json", out / "cdxgen.log")
         cdx.record(done)
-        result.found["cdxgen"] = peers.cyclonedx_keys(out / "cdxgen.json")
+        result.found["cdxgen"], result.sources["cdxgen"] = peers.cyclonedx_keys(out / "cdxgen.json")
         result.times["cdxgen"] = cdx
     return result
+
+
+def dump_result(result: ImageResult) -> dict[str, Any]:
+    return {
+        "name": result.name,
+        "size_mb": result.size_mb,
+        "found": {k: sorted(v) for k, v in result.found.items()},
+        "sources": {k: sorted(v) for k, v in result.sources.items()},
+        "times": {k: dataclasses.asdict(v) for k, v in result.times.items()},
+        "malware": result.malware,
+    }
+
+
+def load_result(saved: dict[str, Any]) -> ImageResult:
+    return ImageResult(
+        saved["name"],
+        saved["size_mb"],
+        found={k: set(v) for k, v in saved["found"].items()},
+        sources={k: set(v) for k, v in saved.get("sources", {}).items()},
+        times={k: Measured(**v) for k, v in saved["times"].items()},
+        malware=saved["malware"],
+    )
 
 
 def machine() -> str:
@@ -240,6 +265,9 @@ def main() -> None:
     parser.add_argument("--image", action="append", choices=sorted(images.IMAGES), help="only these images")
     parser.add_argument("--no-cdxgen", dest="cdxgen", action="store_false", help="skip cdxgen (slow)")
     parser.add_argument("--write-readme", action="store_true", help="write the figures into bench/README.md")
+    parser.add_argument(
+        "--render-only", action="store_true", help="re-render the figures of the last run (results.json)"
+    )
     parser.add_argument("--inner", nargs=2, metavar=("MODE", "TARBALL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
@@ -247,6 +275,15 @@ def main() -> None:
         return
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    saved = args.workdir / "results.json"
+    if args.render_only:
+        document = json.loads(saved.read_text())
+        results = [load_result(r) for r in document["images"]]
+        text = report.render(results, document["machine"], document["command"], document["load"])
+        print(text)
+        if args.write_readme:
+            report.write_readme(REPO / "bench" / "README.md", text)
+        return
     trivy, cdxgen = tools(args.workdir)
     names = args.image or list(images.IMAGES)
     for name in names:
@@ -261,14 +298,12 @@ def main() -> None:
     command = "/work/venv/bin/python bench/scan/scan_vs_peers.py " + " ".join(sys.argv[1:])
     load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     text = report.render(results, machine(), command.strip(), load)
+    document = {"machine": machine(), "command": command.strip(), "load": load}
+    saved.write_text(json.dumps({**document, "images": [dump_result(r) for r in results]}, indent=1))
     print(text)
     (args.workdir / "results.md").write_text(text)
     if args.write_readme:
         report.write_readme(REPO / "bench" / "README.md", text)
-
-
-def ecosystems(keys: set[str]) -> Counter[str]:
-    return Counter(peers.ecosystem_of(k) for k in keys)
 
 
 if __name__ == "__main__":
