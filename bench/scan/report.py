@@ -126,12 +126,13 @@ def render(results: list[Any], machine: str, command: str, load: str) -> str:
                 lines.append(f"- {peer} — {kind} ({len(items)}): {listed}{more}")
         if "cdxgen" in r.sources and "openhss" in r.sources:
             theirs, ours = r.sources["cdxgen"], r.sources["openhss"]
-            diff = [(k, v) for k, v in differences(ours, theirs).items() if v]
+            source_diff = [(k, v) for k, v in differences(ours, theirs).items() if v]
             lines.append(
                 f"- cdxgen also lists {len(theirs)} source packages (tagged `source`, left out above); "
-                f"the sources of our OS packages are {len(ours)}" + ("; the same." if not diff else ":")
+                f"the sources of our OS packages are {len(ours)}"
+                + ("; the same." if not source_diff else ":")
             )
-            for kind, items in diff:
+            for kind, items in source_diff:
                 listed = ", ".join(f"`{i}`" for i in items[:_MAX_LISTED])
                 more = f" … and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
                 lines.append(f"  - sources — {kind} ({len(items)}): {listed}{more}")
