@@ -115,7 +115,16 @@ def render(results: list[Any], machine: str, command: str, load: str) -> str:
         for peer in _PEERS:
             if peer not in r.found:
                 continue
-            diff = differences(r.found["openhss"], r.found[peer])
+            ours, theirs = r.found["openhss"], r.found[peer]
+            if peer == "cdxgen" and "cdxgen" in r.sources:
+                # cdxgen lists each Debian source package too (tagged `source`, unless it has the name and
+                # version of a binary package): compare with ours plus our OS packages' sources.
+                ours, theirs = ours | r.sources.get("openhss", set()), theirs | r.sources["cdxgen"]
+                lines.append(
+                    f"- cdxgen lists {len(r.sources['cdxgen'])} components tagged `source`; compared with "
+                    "ours plus the source packages of our OS packages:"
+                )
+            diff = differences(ours, theirs)
             shown = [(k, v) for k, v in diff.items() if v]
             if not shown:
                 lines.append(f"- {peer}: same packages and versions.")
@@ -124,18 +133,6 @@ def render(results: list[Any], machine: str, command: str, load: str) -> str:
                 listed = ", ".join(f"`{i}`" for i in items[:_MAX_LISTED])
                 more = f" … and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
                 lines.append(f"- {peer} — {kind} ({len(items)}): {listed}{more}")
-        if "cdxgen" in r.sources and "openhss" in r.sources:
-            theirs, ours = r.sources["cdxgen"], r.sources["openhss"]
-            source_diff = [(k, v) for k, v in differences(ours, theirs).items() if v]
-            lines.append(
-                f"- cdxgen also lists {len(theirs)} source packages (tagged `source`, left out above); "
-                f"the sources of our OS packages are {len(ours)}"
-                + ("; the same." if not source_diff else ":")
-            )
-            for kind, items in source_diff:
-                listed = ", ".join(f"`{i}`" for i in items[:_MAX_LISTED])
-                more = f" … and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
-                lines.append(f"  - sources — {kind} ({len(items)}): {listed}{more}")
         lines.append("")
     return "\n".join(lines)
 
