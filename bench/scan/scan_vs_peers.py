@@ -1,7 +1,7 @@
 """OpenHSS's image scanner against Trivy, cdxgen and each ecosystem's own tool, on real images built offline.
 
     /work/venv/bin/python bench/scan/scan_vs_peers.py [--workdir /tmp/openhss-bench] [--repeat 3]
-        [--image NAME ...] [--no-cdxgen] [--write-readme]
+        [--image NAME ...] [--no-cdxgen] [--write-readme] [--render-only]
 
 Builds the bench images (cached in the work dir; the first run takes a few minutes: two debootstraps,
 pip and npm installs from their registries, a Go build, jars, rpms), then for each image prints the
