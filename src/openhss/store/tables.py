@@ -182,6 +182,13 @@ image_scopes = Table(
     Column("created_ms", BigInteger, nullable=False),
     Column("host_num", BigInteger, nullable=False),
     Column("container_num", BigInteger, nullable=False),
+    # Copies of the image's filterable values (kept in step by a trigger on `images`), so that a
+    # filtered count and page are one index range here, never a join over every matching image.
+    Column("scan_status", String(16), nullable=False, server_default="unscan"),
+    Column("local_image_type", String(16), nullable=False, server_default="other_image"),
+    Column("image_size", BigInteger, nullable=False, server_default="0"),
+    Column("latest_scan_ms", BigInteger, nullable=False, server_default="0"),
+    Column("vul_num", BigInteger, nullable=False, server_default="0"),
     Index(
         "ix_image_scopes_listing",
         "project_id",
@@ -189,7 +196,27 @@ image_scopes = Table(
         "created_ms",
         "image_id",
     ),
+    Index(
+        "ix_image_scopes_status",
+        "project_id",
+        "enterprise_project_id",
+        "scan_status",
+        "created_ms",
+        "image_id",
+    ),
+    Index(
+        "ix_image_scopes_type",
+        "project_id",
+        "enterprise_project_id",
+        "local_image_type",
+        "created_ms",
+        "image_id",
+    ),
+    Index("ix_image_scopes_size", "project_id", "enterprise_project_id", "image_size"),
 )
+
+# Copied from `images` into `image_scopes` on every change (migration 0003's trigger).
+SCOPE_COPIED = ("scan_status", "local_image_type", "image_size", "latest_scan_ms", "vul_num", "created_ms")
 
 image_hosts = Table(
     "image_hosts",
@@ -237,3 +264,41 @@ image_components = Table(
     Column("name_id", BigInteger, ForeignKey("component_names.id"), primary_key=True),
     Index("ix_image_components_name_id", "name_id"),
 )
+
+# --- substring search: which columns have a trigram index --------------------------------------
+# PostgreSQL: a pg_trgm GIN index per column (declared below, created only there). SQLite: one
+# FTS5 trigram table per column, `<table>_<column>_fts`, external content keyed by the table's
+# rowid and kept in step by triggers (migration 0003); schema comparison skips them (`compared`).
+SEARCHED: dict[str, tuple[str, ...]] = {
+    "images": ("image_name",),
+    "hosts": ("name",),
+    "containers": ("name", "pod_name"),
+    "component_names": ("name",),
+}
+
+
+def fts_table(table: str, column: str) -> str:
+    """Name of the SQLite FTS5 trigram table over `table.column`."""
+    return f"{table}_{column}_fts"
+
+
+def _trigram(table: Table, column: str) -> Index:
+    return Index(
+        f"ix_{table.name}_{column}_trgm",
+        table.c[column],
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
+
+
+TRIGRAM_INDEXES = tuple(
+    _trigram(metadata.tables[name], column) for name, columns in SEARCHED.items() for column in columns
+)
+
+
+def compared(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic `include_object`: leave out what only one dialect has (FTS5 tables, trigram indexes)."""
+    if type_ == "table" and name is not None:
+        fts = [fts_table(t, c) for t, columns in SEARCHED.items() for c in columns]
+        return not any(name == f or name.startswith(f + "_") for f in fts)
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
