@@ -85,9 +85,14 @@ def list_local_images(
     total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
     if total == 0 or query.offset >= total:
         return ImagePage(total, ())
-    # Page over image_scopes' own indexes first; only the page's rows are joined to `images`.
+    if total <= _FEW:
+        # Few matches: gather them all, then sort. Walking the order index instead and probing each
+        # row against a selective filter would read almost the whole index to fill a page.
+        rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
+    # Newest first, ties by image_id (descending too, so that one index walk gives the order).
+    columns = rows.selected_columns
     page = (
-        rows.order_by(rows.selected_columns.created_ms.desc(), rows.selected_columns.image_id)
+        rows.order_by(columns.created_ms.desc(), columns.image_id.desc())
         .offset(query.offset)
         .limit(query.limit)
         .subquery("p")
@@ -95,10 +100,14 @@ def list_local_images(
     found = conn.execute(
         select(images, page.c.host_num, page.c.container_num)
         .join(page, images.c.id == page.c.image_id)
-        .order_by(page.c.created_ms.desc(), page.c.image_id)
+        .order_by(page.c.created_ms.desc(), page.c.image_id.desc())
     ).all()
     last = _last_hosts(conn, [r.id for r in found], eps)
     return ImagePage(total, tuple(_row(r, last.get(r.id)) for r in found))
+
+
+# Up to this many matching rows, a page is sorted from all of them rather than walked in index order.
+_FEW = 20_000
 
 
 def _scope(query: ImageQuery, visible: frozenset[str] | None) -> frozenset[str] | None:

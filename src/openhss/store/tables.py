@@ -189,12 +189,16 @@ image_scopes = Table(
     Column("image_size", BigInteger, nullable=False, server_default="0"),
     Column("latest_scan_ms", BigInteger, nullable=False, server_default="0"),
     Column("vul_num", BigInteger, nullable=False, server_default="0"),
+    # The page order (created_ms, image_id, both descending) after the equality columns, then what a
+    # page row shows: a page at any offset is one backward walk of one index, no sort, no lookup.
     Index(
         "ix_image_scopes_listing",
         "project_id",
         "enterprise_project_id",
         "created_ms",
         "image_id",
+        "host_num",
+        "container_num",
     ),
     Index(
         "ix_image_scopes_status",
@@ -203,6 +207,8 @@ image_scopes = Table(
         "scan_status",
         "created_ms",
         "image_id",
+        "host_num",
+        "container_num",
     ),
     Index(
         "ix_image_scopes_type",
@@ -211,8 +217,11 @@ image_scopes = Table(
         "local_image_type",
         "created_ms",
         "image_id",
+        "host_num",
+        "container_num",
     ),
     Index("ix_image_scopes_size", "project_id", "enterprise_project_id", "image_size"),
+    Index("ix_image_scopes_containers", "project_id", "enterprise_project_id", "container_num"),
 )
 
 # Copied from `images` into `image_scopes` on every change (migration 0003's trigger).
@@ -224,7 +233,8 @@ image_hosts = Table(
     Column("image_id", String(36), ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
     Column("host_id", String(36), ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
     Column("enterprise_project_id", String(64), nullable=False),
-    Index("ix_image_hosts_host_id", "host_id"),
+    # Covering: a host filter reads image ids from the index alone.
+    Index("ix_image_hosts_host_id_image_id", "host_id", "image_id"),
 )
 
 containers = Table(
@@ -262,7 +272,8 @@ image_components = Table(
     metadata,
     Column("config_digest", String(71), primary_key=True),
     Column("name_id", BigInteger, ForeignKey("component_names.id"), primary_key=True),
-    Index("ix_image_components_name_id", "name_id"),
+    # Covering: an app_name filter reads config digests from the index alone.
+    Index("ix_image_components_name_id_config_digest", "name_id", "config_digest"),
 )
 
 # --- substring search: which columns have a trigram index --------------------------------------

@@ -20,23 +20,31 @@ _SEARCHED = {
     "containers": ("name", "pod_name"),
     "component_names": ("name",),
 }
+_SHOWN = ["created_ms", "image_id", "host_num", "container_num"]
 _SCOPE_INDEXES = {
-    "ix_image_scopes_status": [
-        "project_id",
-        "enterprise_project_id",
-        "scan_status",
-        "created_ms",
-        "image_id",
-    ],
-    "ix_image_scopes_type": [
-        "project_id",
-        "enterprise_project_id",
-        "local_image_type",
-        "created_ms",
-        "image_id",
-    ],
+    "ix_image_scopes_status": ["project_id", "enterprise_project_id", "scan_status", *_SHOWN],
+    "ix_image_scopes_type": ["project_id", "enterprise_project_id", "local_image_type", *_SHOWN],
     "ix_image_scopes_size": ["project_id", "enterprise_project_id", "image_size"],
+    "ix_image_scopes_containers": ["project_id", "enterprise_project_id", "container_num"],
 }
+# Indexes of 0002 that this revision widens to cover their queries: (table, old, new).
+_WIDENED = [
+    (
+        "image_scopes",
+        ("ix_image_scopes_listing", ["project_id", "enterprise_project_id", "created_ms", "image_id"]),
+        ("ix_image_scopes_listing", ["project_id", "enterprise_project_id", *_SHOWN]),
+    ),
+    (
+        "image_hosts",
+        ("ix_image_hosts_host_id", ["host_id"]),
+        ("ix_image_hosts_host_id_image_id", ["host_id", "image_id"]),
+    ),
+    (
+        "image_components",
+        ("ix_image_components_name_id", ["name_id"]),
+        ("ix_image_components_name_id_config_digest", ["name_id", "config_digest"]),
+    ),
+]
 
 
 def upgrade() -> None:
@@ -58,6 +66,10 @@ def upgrade() -> None:
     with op.batch_alter_table("image_scopes", schema=None) as batch_op:
         for name, columns in _SCOPE_INDEXES.items():
             batch_op.create_index(name, columns, unique=False)
+    for table, (old_name, _), (new_name, new_columns) in _WIDENED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(old_name)
+            batch_op.create_index(new_name, new_columns, unique=False)
     if dialect == "postgresql":
         _postgresql_up()
     else:
@@ -79,6 +91,10 @@ def downgrade() -> None:
                 for event in ("ai", "ad", "au"):
                     op.execute(f"DROP TRIGGER IF EXISTS {table}_{column}_fts_{event}")
                 op.execute(f"DROP TABLE IF EXISTS {table}_{column}_fts")
+    for table, (old_name, old_columns), (new_name, _) in _WIDENED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(new_name)
+            batch_op.create_index(old_name, old_columns, unique=False)
     with op.batch_alter_table("image_scopes", schema=None) as batch_op:
         for name in _SCOPE_INDEXES:
             batch_op.drop_index(name)
