@@ -595,5 +595,11 @@ def build(hosts: int, images: int, presence: int, containers: int, seed: int = 1
         scopes.append(
             (iid, ep, p, img[7], hn, cont_num.get((iid, ep), 0), img[9], img[8], img[6], img[10], img[11])
         )
-    out.rows["image_scopes"] = scopes
+    # ... and the whole-project row of each present image: the sums over its enterprise projects
+    whole: dict[object, list[object]] = {}
+    for row in scopes:
+        total = whole.setdefault(row[0], [row[0], "*", *row[2:4], 0, 0, *row[6:]])
+        total[4] = int(str(total[4])) + int(str(row[4]))
+        total[5] = int(str(total[5])) + int(str(row[5]))
+    out.rows["image_scopes"] = scopes + [tuple(r) for r in whole.values()]
     return out

@@ -30,12 +30,13 @@ from openhss.config import Settings
 CHECKS = {
     "scopes without presence or with wrong host_num/container_num": """
         SELECT count(*) FROM image_scopes s
-        WHERE s.host_num <> (SELECT count(*) FROM image_hosts h
-                             WHERE h.image_id = s.image_id AND h.enterprise_project_id = s.enterprise_project_id)
-           OR s.container_num <> (SELECT count(*) FROM containers c
-                             WHERE c.image_id = s.image_id AND c.enterprise_project_id = s.enterprise_project_id)""",
-    "presence without a scope row": """
-        SELECT count(*) FROM (SELECT DISTINCT image_id, enterprise_project_id FROM image_hosts) h
+        WHERE s.host_num <> (SELECT count(*) FROM image_hosts h WHERE h.image_id = s.image_id
+                             AND s.enterprise_project_id IN (h.enterprise_project_id, '*'))
+           OR s.container_num <> (SELECT count(*) FROM containers c WHERE c.image_id = s.image_id
+                             AND s.enterprise_project_id IN (c.enterprise_project_id, '*'))""",
+    "presence without a scope row (per enterprise project and whole-project)": """
+        SELECT count(*) FROM (SELECT DISTINCT image_id, enterprise_project_id FROM image_hosts
+                              UNION SELECT DISTINCT image_id, '*' FROM image_hosts) h
         WHERE NOT EXISTS (SELECT 1 FROM image_scopes s
                           WHERE s.image_id = h.image_id AND s.enterprise_project_id = h.enterprise_project_id)""",
     "scope rows whose copied image values differ": """

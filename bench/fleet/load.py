@@ -137,7 +137,7 @@ def expected_total(conn: Any, params: dict[str, Any]) -> int:
         return f"strpos({column}, :{key}) > 0" if pg else f"instr({column}, :{key}) > 0"
 
     ep = params.get("enterprise_project_id", "0")
-    eps = "" if ep == "all_granted_eps" else "AND {col} = :ep"
+    eps = "AND {col} <> '*'" if ep == "all_granted_eps" else "AND {col} = :ep"
     where = ["s.project_id = :p", eps.format(col="s.enterprise_project_id").removeprefix("AND ")]
     bind: dict[str, Any] = {"p": P, "ep": ep}
     having = ""

@@ -23,6 +23,7 @@ from sqlalchemy import (
 
 from openhss.inventory.query import ALL_GRANTED, ImageQuery
 from openhss.store.tables import (
+    WHOLE_PROJECT,
     component_names,
     containers,
     fts_table,
@@ -112,7 +113,7 @@ _FEW = 20_000
 
 def _scope(query: ImageQuery, visible: frozenset[str] | None) -> frozenset[str] | None:
     """Enterprise projects the answer covers (None: the whole project); the caller checked access."""
-    if query.enterprise_project_id == ALL_GRANTED:
+    if query.enterprise_project_id == ALL_GRANTED or query.enterprise_project_id == WHOLE_PROJECT:
         return visible
     return frozenset({query.enterprise_project_id})
 
@@ -127,14 +128,14 @@ def _matching(
     """
     s = image_scopes
     where = [s.c.project_id == project_id, *_conditions(conn, project_id, q, eps)]
-    if eps is not None and len(eps) == 1:
-        (ep,) = eps
+    if eps is None or len(eps) == 1:
+        # The whole project, or one enterprise project: one row per image holds its counts.
+        (ep,) = eps or (WHOLE_PROJECT,)
         where.append(s.c.enterprise_project_id == ep)
         if q.has_container is not None:
             where.append((s.c.container_num > 0) if q.has_container else (s.c.container_num == 0))
         return select(s.c.image_id, s.c.created_ms, s.c.host_num, s.c.container_num).where(*where)
-    if eps is not None:
-        where.append(s.c.enterprise_project_id.in_(sorted(eps)))
+    where.append(s.c.enterprise_project_id.in_(sorted(eps)))
     containers_sum = func.sum(s.c.container_num)
     grouped = (
         select(

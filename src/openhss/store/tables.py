@@ -15,6 +15,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+WHOLE_PROJECT = "*"
+"""`image_scopes.enterprise_project_id` of the row that covers every enterprise project of the project."""
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -173,6 +176,8 @@ images = Table(
 )
 
 # An image's presence per enterprise project, with the counts the list shows: maintained on ingest.
+# One more row per present image, enterprise_project_id WHOLE_PROJECT, sums its counts over every
+# enterprise project, so that a caller who sees the whole project reads one row per image.
 image_scopes = Table(
     "image_scopes",
     metadata,
@@ -222,6 +227,14 @@ image_scopes = Table(
     ),
     Index("ix_image_scopes_size", "project_id", "enterprise_project_id", "image_size"),
     Index("ix_image_scopes_containers", "project_id", "enterprise_project_id", "container_num"),
+    Index(
+        "ix_image_scopes_scanned",
+        "project_id",
+        "enterprise_project_id",
+        "scan_status",
+        "latest_scan_ms",
+        "vul_num",
+    ),
 )
 
 # Copied from `images` into `image_scopes` on every change (migration 0003's trigger).

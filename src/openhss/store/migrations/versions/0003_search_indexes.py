@@ -26,6 +26,13 @@ _SCOPE_INDEXES = {
     "ix_image_scopes_type": ["project_id", "enterprise_project_id", "local_image_type", *_SHOWN],
     "ix_image_scopes_size": ["project_id", "enterprise_project_id", "image_size"],
     "ix_image_scopes_containers": ["project_id", "enterprise_project_id", "container_num"],
+    "ix_image_scopes_scanned": [
+        "project_id",
+        "enterprise_project_id",
+        "scan_status",
+        "latest_scan_ms",
+        "vul_num",
+    ],
 }
 # Indexes of 0002 that this revision widens to cover their queries: (table, old, new).
 _WIDENED = [
@@ -63,6 +70,14 @@ def upgrade() -> None:
         f"{c} = (SELECT i.{c} FROM images i WHERE i.id = image_scopes.image_id)" for c in _COPIED
     )
     op.execute(f"UPDATE image_scopes SET {copied}")
+    # The whole-project row of every present image: the sums over its enterprise projects.
+    op.execute(
+        "INSERT INTO image_scopes (image_id, enterprise_project_id, project_id, host_num, container_num, "
+        + ", ".join(_COPIED)
+        + ") SELECT image_id, '*', min(project_id), sum(host_num), sum(container_num), "
+        + ", ".join(f"min({c})" for c in _COPIED)
+        + " FROM image_scopes GROUP BY image_id"
+    )
     with op.batch_alter_table("image_scopes", schema=None) as batch_op:
         for name, columns in _SCOPE_INDEXES.items():
             batch_op.create_index(name, columns, unique=False)
@@ -95,6 +110,7 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(new_name)
             batch_op.create_index(old_name, old_columns, unique=False)
+    op.execute("DELETE FROM image_scopes WHERE enterprise_project_id = '*'")
     with op.batch_alter_table("image_scopes", schema=None) as batch_op:
         for name in _SCOPE_INDEXES:
             batch_op.drop_index(name)
