@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     Select,
     Table,
     and_,
@@ -83,14 +86,43 @@ def list_local_images(
     if eps is not None and not eps:
         return ImagePage(0, ())
     rows = _matching(conn, project_id, query, eps)
-    total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
-    if total == 0 or query.offset >= total:
-        return ImagePage(total, ())
-    if total <= _FEW:
-        # Few matches: gather them all, then sort. Walking the order index instead and probing each
-        # row against a selective filter would read almost the whole index to fill a page.
-        rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
-    # Newest first, ties by image_id (descending too, so that one index walk gives the order).
+    found: Sequence[Row[Any]] = ()
+    total = _FEW + 1
+    if _probes(query):
+        # A probing filter (substring, host, container, app) usually leaves few rows: gather up to
+        # _FEW + 1 of them once, and take both the page and the total from that one set.
+        few = rows.limit(_FEW + 1).cte("m").prefix_with("MATERIALIZED")
+        counted = select(func.count()).select_from(few).scalar_subquery().label("total")
+        found = _page(conn, select(few, counted), query)
+        if found:
+            total = int(found[0].total)
+        else:
+            total = conn.execute(
+                select(func.count()).select_from(rows.limit(_FEW + 1).subquery())
+            ).scalar_one()
+    if total > _FEW:
+        total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
+        if total <= _FEW:
+            # Few matches: gather them all, then sort. Walking the order index instead and probing
+            # each row against a selective filter would read almost the whole index to fill a page.
+            rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
+        found = _page(conn, rows, query) if query.offset < total else ()
+    last = _last_hosts(conn, [r.id for r in found], eps)
+    return ImagePage(total, tuple(_row(r, last.get(r.id)) for r in found))
+
+
+# Up to this many matching rows, a page is sorted from all of them rather than walked in index order.
+_FEW = 20_000
+
+
+def _probes(q: ImageQuery) -> bool:
+    """Whether a filter narrows through another table's index (and so usually to few images)."""
+    given = (q.image_name, q.host_name, q.host_id, q.host_ip, q.container_id, q.container_name)
+    return any(v is not None for v in (*given, q.pod_id, q.pod_name, q.app_name))
+
+
+def _page(conn: Connection, rows: Select[Any], query: ImageQuery) -> Sequence[Row[Any]]:
+    """The page of `rows`, newest first, ties by image_id (descending, so one index walk gives it)."""
     columns = rows.selected_columns
     page = (
         rows.order_by(columns.created_ms.desc(), columns.image_id.desc())
@@ -98,17 +130,11 @@ def list_local_images(
         .limit(query.limit)
         .subquery("p")
     )
-    found = conn.execute(
-        select(images, page.c.host_num, page.c.container_num)
+    return conn.execute(
+        select(images, *(c for c in page.c if c.name not in ("image_id", "created_ms")))
         .join(page, images.c.id == page.c.image_id)
         .order_by(page.c.created_ms.desc(), page.c.image_id.desc())
     ).all()
-    last = _last_hosts(conn, [r.id for r in found], eps)
-    return ImagePage(total, tuple(_row(r, last.get(r.id)) for r in found))
-
-
-# Up to this many matching rows, a page is sorted from all of them rather than walked in index order.
-_FEW = 20_000
 
 
 def _scope(query: ImageQuery, visible: frozenset[str] | None) -> frozenset[str] | None:
