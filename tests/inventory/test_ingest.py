@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import func, select
 
 from openhss.api.context import ServerContext
-from openhss.store.tables import containers, image_hosts, image_scopes, images
+from openhss.store.tables import WHOLE_PROJECT, containers, image_hosts, image_scopes, images
 from tests.conftest import Account
 from tests.support.fleet import FleetHost, container, enroll, image, post
 from tests.support.process import run_openhss
@@ -25,7 +25,9 @@ def _counts(context: ServerContext) -> dict[str, tuple[int, int]]:
                 images.c.image_version,
                 image_scopes.c.host_num,
                 image_scopes.c.container_num,
-            ).join(image_scopes, image_scopes.c.image_id == images.c.id)
+            )
+            .join(image_scopes, image_scopes.c.image_id == images.c.id)
+            .where(image_scopes.c.enterprise_project_id != WHOLE_PROJECT)
         ).all()
     return {f"{r.image_name}:{r.image_version}": (r.host_num, r.container_num) for r in rows}
 

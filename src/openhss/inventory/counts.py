@@ -6,13 +6,13 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from openhss.store.tables import containers, image_hosts, image_scopes, images
+from openhss.store.tables import SCOPE_COPIED, WHOLE_PROJECT, containers, image_hosts, image_scopes, images
 
 _CHUNK = 500
 
 
 def refresh_counts(conn: Connection, image_ids: Iterable[str]) -> None:
-    """Recompute the per-enterprise-project rows of `image_ids` from presence and containers.
+    """Recompute the per-enterprise-project rows of `image_ids` (and their WHOLE_PROJECT sums).
 
     Recomputing from the indexed presence rows (rather than adding deltas) keeps the counts exact
     whatever happened before; it touches only the images a change involved.
@@ -39,7 +39,9 @@ def _refresh(conn: Connection, ids: list[str]) -> None:
     meta = {
         row.id: row
         for row in conn.execute(
-            select(images.c.id, images.c.project_id, images.c.created_ms).where(images.c.id.in_(ids))
+            select(images.c.id, images.c.project_id, *(images.c[c] for c in SCOPE_COPIED)).where(
+                images.c.id.in_(ids)
+            )
         )
     }
     conn.execute(delete(image_scopes).where(image_scopes.c.image_id.in_(ids)))
@@ -48,12 +50,21 @@ def _refresh(conn: Connection, ids: list[str]) -> None:
             "image_id": image_id,
             "enterprise_project_id": ep,
             "project_id": meta[image_id].project_id,
-            "created_ms": meta[image_id].created_ms,
+            **{c: meta[image_id]._mapping[c] for c in SCOPE_COPIED},
             "host_num": host_num,
             "container_num": container_counts.get((image_id, ep), 0),
         }
         for image_id, ep, host_num in host_counts
         if image_id in meta
     ]
+    whole: dict[str, dict[str, object]] = {}
+    for row in rows:
+        total = whole.setdefault(
+            str(row["image_id"]),
+            {**row, "enterprise_project_id": WHOLE_PROJECT, "host_num": 0, "container_num": 0},
+        )
+        total["host_num"] = int(str(total["host_num"])) + int(str(row["host_num"]))
+        total["container_num"] = int(str(total["container_num"])) + int(str(row["container_num"]))
+    rows += whole.values()
     if rows:
         conn.execute(insert(image_scopes), rows)

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     Select,
-    Subquery,
+    Table,
+    and_,
     false,
     func,
     literal,
+    literal_column,
     select,
     true,
+)
+from sqlalchemy import (
+    table as table_named,
 )
 
 from openhss.inventory.query import ALL_GRANTED, ImageQuery
 from openhss.store.tables import (
+    WHOLE_PROJECT,
     component_names,
     containers,
+    fts_table,
     host_addresses,
     hosts,
     image_components,
@@ -75,57 +85,132 @@ def list_local_images(
     eps = _scope(query, visible_eps)
     if eps is not None and not eps:
         return ImagePage(0, ())
-    scope = _scope_rows(project_id, eps)
-    conditions = _conditions(conn, project_id, query, scope, eps)
-    base = select(scope.c.image_id).join(images, images.c.id == scope.c.image_id).where(*conditions)
-    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    if total == 0 or query.offset >= total:
-        return ImagePage(total, ())
-    page = conn.execute(
-        select(images, scope.c.host_num, scope.c.container_num)
-        .join(images, images.c.id == scope.c.image_id)
-        .where(*conditions)
-        .order_by(scope.c.created_ms.desc(), scope.c.image_id)
+    rows = _matching(conn, project_id, query, eps)
+    found: Sequence[Row[Any]] = ()
+    total = _FEW + 1
+    if _probes(query):
+        # A probing filter (substring, host, container, app) usually leaves few rows: gather up to
+        # _FEW + 1 of them once, and take both the page and the total from that one set.
+        few = rows.limit(_FEW + 1).cte("m").prefix_with("MATERIALIZED")
+        counted = select(func.count()).select_from(few).scalar_subquery().label("total")
+        found = _page(conn, select(few, counted), query)
+        if found:
+            total = int(found[0].total)
+        else:
+            total = conn.execute(
+                select(func.count()).select_from(rows.limit(_FEW + 1).subquery())
+            ).scalar_one()
+    if total > _FEW:
+        total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
+        if total <= _FEW:
+            # Few matches: gather them all, then sort. Walking the order index instead and probing
+            # each row against a selective filter would read almost the whole index to fill a page.
+            rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
+        found = _page(conn, rows, query) if query.offset < total else ()
+    last = _last_hosts(conn, [r.id for r in found], eps)
+    return ImagePage(total, tuple(_row(r, last.get(r.id)) for r in found))
+
+
+# Up to this many matching rows, a page is sorted from all of them rather than walked in index order.
+_FEW = 20_000
+
+
+def _probes(q: ImageQuery) -> bool:
+    """Whether a filter narrows through another table's index (and so usually to few images)."""
+    given = (q.image_name, q.host_name, q.host_id, q.host_ip, q.container_id, q.container_name)
+    return any(v is not None for v in (*given, q.pod_id, q.pod_name, q.app_name))
+
+
+def _page(conn: Connection, rows: Select[Any], query: ImageQuery) -> Sequence[Row[Any]]:
+    """The page of `rows`, newest first, ties by image_id (descending, so one index walk gives it)."""
+    columns = rows.selected_columns
+    page = (
+        rows.order_by(columns.created_ms.desc(), columns.image_id.desc())
         .offset(query.offset)
         .limit(query.limit)
+        .subquery("p")
+    )
+    return conn.execute(
+        select(images, *(c for c in page.c if c.name not in ("image_id", "created_ms")))
+        .join(page, images.c.id == page.c.image_id)
+        .order_by(page.c.created_ms.desc(), page.c.image_id.desc())
     ).all()
-    last = _last_hosts(conn, [r.id for r in page], eps)
-    return ImagePage(total, tuple(_row(r, last.get(r.id)) for r in page))
 
 
 def _scope(query: ImageQuery, visible: frozenset[str] | None) -> frozenset[str] | None:
     """Enterprise projects the answer covers (None: the whole project); the caller checked access."""
-    if query.enterprise_project_id == ALL_GRANTED:
+    if query.enterprise_project_id == ALL_GRANTED or query.enterprise_project_id == WHOLE_PROJECT:
         return visible
     return frozenset({query.enterprise_project_id})
 
 
-def _scope_rows(project_id: str, eps: frozenset[str] | None) -> Subquery:
+def _matching(
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
+) -> Select[tuple[str, int, int, int]]:
+    """(image_id, created_ms, host_num, container_num) of every matching image, one row per image.
+
+    Every filter but has_container reads values that are the same in each enterprise project's
+    row of an image, so they narrow image_scopes before any grouping.
+    """
     s = image_scopes
-    if eps is not None and len(eps) == 1:
-        (ep,) = eps
-        return (
-            select(s.c.image_id, s.c.created_ms, s.c.host_num, s.c.container_num)
-            .where(s.c.project_id == project_id, s.c.enterprise_project_id == ep)
-            .subquery("s")
+    where = [s.c.project_id == project_id, *_conditions(conn, project_id, q, eps)]
+    if eps is None or len(eps) == 1:
+        # The whole project, or one enterprise project: one row per image holds its counts.
+        (ep,) = eps or (WHOLE_PROJECT,)
+        where.append(s.c.enterprise_project_id == ep)
+        if q.has_container is not None:
+            where.append((s.c.container_num > 0) if q.has_container else (s.c.container_num == 0))
+        return select(s.c.image_id, s.c.created_ms, s.c.host_num, s.c.container_num).where(*where)
+    where.append(s.c.enterprise_project_id.in_(sorted(eps)))
+    containers_sum = func.sum(s.c.container_num)
+    grouped = (
+        select(
+            s.c.image_id,
+            func.max(s.c.created_ms).label("created_ms"),
+            func.sum(s.c.host_num).label("host_num"),
+            containers_sum.label("container_num"),
         )
-    grouped = select(
-        s.c.image_id,
-        func.max(s.c.created_ms).label("created_ms"),
-        func.sum(s.c.host_num).label("host_num"),
-        func.sum(s.c.container_num).label("container_num"),
-    ).where(s.c.project_id == project_id)
-    if eps is not None:
-        grouped = grouped.where(s.c.enterprise_project_id.in_(sorted(eps)))
-    return grouped.group_by(s.c.image_id).subquery("s")
+        .where(*where)
+        .group_by(s.c.image_id)
+    )
+    if q.has_container is not None:
+        grouped = grouped.having((containers_sum > 0) if q.has_container else (containers_sum == 0))
+    return grouped
+
+
+# Trigram indexes hold 3-character windows: a shorter needle cannot use them (plain scan).
+_TRIGRAM = 3
 
 
 def contains(conn: Connection, column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
-    """Case-sensitive substring match in which `%` and `_` are ordinary characters."""
+    """Case-sensitive substring match in which `%` and `_` are ordinary characters (plain scan)."""
     if conn.dialect.name == "postgresql":
+        # LIKE rather than strpos(): pg_trgm's GIN indexes serve LIKE, and rechecking is exact.
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return column.like(f"%{escaped}%", escape="\\")
     return func.instr(column, literal(needle)) > 0
+
+
+def _search(conn: Connection, table: Table, column: str, needle: str) -> ColumnElement[bool]:
+    """`table.column` contains `needle`, through the trigram index when the needle is long enough.
+
+    On SQLite the FTS5 trigram table (case-sensitive) narrows to the rowids holding every
+    trigram of the needle and `instr` keeps the answer exactly the plain scan's; on PostgreSQL
+    pg_trgm serves the LIKE itself (and rechecks it).
+    """
+    plain = contains(conn, table.c[column], needle)
+    if conn.dialect.name != "sqlite" or len(needle) < _TRIGRAM:
+        return plain
+    fts = table_named(fts_table(table.name, column))
+    match = literal_column(fts.name).op("MATCH")(literal(_every_trigram(needle)))
+    rowid: ColumnElement[int] = literal_column(f"{table.name}.rowid")
+    return and_(rowid.in_(select(literal_column("rowid")).select_from(fts).where(match)), plain)
+
+
+def _every_trigram(needle: str) -> str:
+    """An FTS5 query for rows holding every 3-character window of `needle` (detail=none has no phrases)."""
+    windows = dict.fromkeys(needle[i : i + _TRIGRAM] for i in range(len(needle) - _TRIGRAM + 1))
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in windows)
 
 
 def _in_scope(column: ColumnElement[str], eps: frozenset[str] | None) -> ColumnElement[bool]:
@@ -133,40 +218,43 @@ def _in_scope(column: ColumnElement[str], eps: frozenset[str] | None) -> ColumnE
 
 
 def _conditions(
-    conn: Connection, project_id: str, q: ImageQuery, scope: Subquery, eps: frozenset[str] | None
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
 ) -> list[ColumnElement[bool]]:
-    i = images
+    s = image_scopes
     out: list[ColumnElement[bool]] = []
     if q.image_name is not None:
-        out.append(contains(conn, i.c.image_name, q.image_name))
+        named = select(images.c.id).where(
+            images.c.project_id == project_id, _search(conn, images, "image_name", q.image_name)
+        )
         if q.image_version is not None:
-            out.append(i.c.image_version == q.image_version)
+            named = named.where(images.c.image_version == q.image_version)
+        out.append(s.c.image_id.in_(named))
     if q.scan_status is not None:
-        out.append(i.c.scan_status == q.scan_status)
+        out.append(s.c.scan_status == q.scan_status)
     if q.local_image_type is not None:
-        out.append(i.c.local_image_type == q.local_image_type)
+        out.append(s.c.local_image_type == q.local_image_type)
     if q.image_size is not None:
-        out.append(i.c.image_size == q.image_size)
+        out.append(s.c.image_size == q.image_size)
     if q.update_range is not None:
-        out.append(scope.c.created_ms.between(*q.update_range))
+        out.append(s.c.created_ms.between(*q.update_range))
     if q.scan_range is not None:
-        out += [i.c.scan_status == "success", i.c.latest_scan_ms.between(*q.scan_range)]
+        out += [s.c.scan_status == "success", s.c.latest_scan_ms.between(*q.scan_range)]
     if q.has_vul is not None:
-        out += [i.c.scan_status == "success", (i.c.vul_num > 0) if q.has_vul else (i.c.vul_num == 0)]
-    if q.has_container is not None:
-        out.append((scope.c.container_num > 0) if q.has_container else (scope.c.container_num == 0))
+        out += [s.c.scan_status == "success", (s.c.vul_num > 0) if q.has_vul else (s.c.vul_num == 0)]
     host_filter = _host_filter(conn, project_id, q, eps)
     if host_filter is not None:
-        out.append(scope.c.image_id.in_(host_filter))
+        out.append(s.c.image_id.in_(host_filter))
     container_filter = _container_filter(conn, project_id, q, eps)
     if container_filter is not None:
-        out.append(scope.c.image_id.in_(container_filter))
+        out.append(s.c.image_id.in_(container_filter))
     if q.app_name is not None:
+        names = select(component_names.c.id).where(_search(conn, component_names, "name", q.app_name))
+        digests = select(image_components.c.config_digest).where(image_components.c.name_id.in_(names))
         out.append(
-            i.c.config_digest.in_(
-                select(image_components.c.config_digest)
-                .join(component_names, component_names.c.id == image_components.c.name_id)
-                .where(contains(conn, component_names.c.name, q.app_name))
+            s.c.image_id.in_(
+                select(images.c.id).where(
+                    images.c.project_id == project_id, images.c.config_digest.in_(digests)
+                )
             )
         )
     return out
@@ -180,7 +268,7 @@ def _host_filter(
     h = hosts
     wanted = select(h.c.id).where(h.c.project_id == project_id, _in_scope(h.c.enterprise_project_id, eps))
     if q.host_name is not None:
-        wanted = wanted.where(contains(conn, h.c.name, q.host_name))
+        wanted = wanted.where(_search(conn, h, "name", q.host_name))
     if q.host_id is not None:
         wanted = wanted.where(h.c.id == q.host_id)
     if q.host_ip is not None:
@@ -203,11 +291,11 @@ def _container_filter(
         full = _resolve_container_id(conn, project_id, q.container_id)
         wanted = wanted.where(c.c.container_id == full) if full else wanted.where(false())
     if q.container_name is not None:
-        wanted = wanted.where(contains(conn, c.c.name, q.container_name))
+        wanted = wanted.where(_search(conn, c, "name", q.container_name))
     if q.pod_id is not None:
         wanted = wanted.where(c.c.pod_id == q.pod_id)
     if q.pod_name is not None:
-        wanted = wanted.where(contains(conn, c.c.pod_name, q.pod_name))
+        wanted = wanted.where(_search(conn, c, "pod_name", q.pod_name))
     return wanted
 
 

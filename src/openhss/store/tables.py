@@ -16,6 +16,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+WHOLE_PROJECT = "*"
+"""`image_scopes.enterprise_project_id` of the row that covers every enterprise project of the project."""
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -174,6 +177,8 @@ images = Table(
 )
 
 # An image's presence per enterprise project, with the counts the list shows: maintained on ingest.
+# One more row per present image, enterprise_project_id WHOLE_PROJECT, sums its counts over every
+# enterprise project, so that a caller who sees the whole project reads one row per image.
 image_scopes = Table(
     "image_scopes",
     metadata,
@@ -183,14 +188,58 @@ image_scopes = Table(
     Column("created_ms", BigInteger, nullable=False),
     Column("host_num", BigInteger, nullable=False),
     Column("container_num", BigInteger, nullable=False),
+    # Copies of the image's filterable values (kept in step by a trigger on `images`), so that a
+    # filtered count and page are one index range here, never a join over every matching image.
+    Column("scan_status", String(16), nullable=False, server_default="unscan"),
+    Column("local_image_type", String(16), nullable=False, server_default="other_image"),
+    Column("image_size", BigInteger, nullable=False, server_default="0"),
+    Column("latest_scan_ms", BigInteger, nullable=False, server_default="0"),
+    Column("vul_num", BigInteger, nullable=False, server_default="0"),
+    # The page order (created_ms, image_id, both descending) after the equality columns, then what a
+    # page row shows: a page at any offset is one backward walk of one index, no sort, no lookup.
     Index(
         "ix_image_scopes_listing",
         "project_id",
         "enterprise_project_id",
         "created_ms",
         "image_id",
+        "host_num",
+        "container_num",
+    ),
+    Index(
+        "ix_image_scopes_status",
+        "project_id",
+        "enterprise_project_id",
+        "scan_status",
+        "created_ms",
+        "image_id",
+        "host_num",
+        "container_num",
+    ),
+    Index(
+        "ix_image_scopes_type",
+        "project_id",
+        "enterprise_project_id",
+        "local_image_type",
+        "created_ms",
+        "image_id",
+        "host_num",
+        "container_num",
+    ),
+    Index("ix_image_scopes_size", "project_id", "enterprise_project_id", "image_size"),
+    Index("ix_image_scopes_containers", "project_id", "enterprise_project_id", "container_num"),
+    Index(
+        "ix_image_scopes_scanned",
+        "project_id",
+        "enterprise_project_id",
+        "scan_status",
+        "latest_scan_ms",
+        "vul_num",
     ),
 )
+
+# Copied from `images` into `image_scopes` on every change (migration 0003's trigger).
+SCOPE_COPIED = ("scan_status", "local_image_type", "image_size", "latest_scan_ms", "vul_num", "created_ms")
 
 image_hosts = Table(
     "image_hosts",
@@ -198,7 +247,8 @@ image_hosts = Table(
     Column("image_id", String(36), ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
     Column("host_id", String(36), ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
     Column("enterprise_project_id", String(64), nullable=False),
-    Index("ix_image_hosts_host_id", "host_id"),
+    # Covering: a host filter reads image ids from the index alone.
+    Index("ix_image_hosts_host_id_image_id", "host_id", "image_id"),
 )
 
 containers = Table(
@@ -236,7 +286,8 @@ image_components = Table(
     metadata,
     Column("config_digest", String(71), primary_key=True),
     Column("name_id", BigInteger, ForeignKey("component_names.id"), primary_key=True),
-    Index("ix_image_components_name_id", "name_id"),
+    # Covering: an app_name filter reads config digests from the index alone.
+    Index("ix_image_components_name_id_config_digest", "name_id", "config_digest"),
 )
 
 # --- vulnerability knowledge: advisories (OSV), stored SBOMs, matches ---------------------------
@@ -325,3 +376,41 @@ image_vulnerabilities = Table(
     Column("severity", String(16), nullable=False),
     Column("fixed_version", String(256), nullable=False),
 )
+
+# --- substring search: which columns have a trigram index --------------------------------------
+# PostgreSQL: a pg_trgm GIN index per column (declared below, created only there). SQLite: one
+# FTS5 trigram table per column, `<table>_<column>_fts`, external content keyed by the table's
+# rowid and kept in step by triggers (migration 0003); schema comparison skips them (`compared`).
+SEARCHED: dict[str, tuple[str, ...]] = {
+    "images": ("image_name",),
+    "hosts": ("name",),
+    "containers": ("name", "pod_name"),
+    "component_names": ("name",),
+}
+
+
+def fts_table(table: str, column: str) -> str:
+    """Name of the SQLite FTS5 trigram table over `table.column`."""
+    return f"{table}_{column}_fts"
+
+
+def _trigram(table: Table, column: str) -> Index:
+    return Index(
+        f"ix_{table.name}_{column}_trgm",
+        table.c[column],
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
+
+
+TRIGRAM_INDEXES = tuple(
+    _trigram(metadata.tables[name], column) for name, columns in SEARCHED.items() for column in columns
+)
+
+
+def compared(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic `include_object`: leave out what only one dialect has (FTS5 tables, trigram indexes)."""
+    if type_ == "table" and name is not None:
+        fts = [fts_table(t, c) for t, columns in SEARCHED.items() for c in columns]
+        return not any(name == f or name.startswith(f + "_") for f in fts)
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
