@@ -166,9 +166,9 @@ def _affected_versions(pkg: Package, events: list[dict[str, str]]) -> list[str]:
     hist = pkg.versions
     out: list[str] = []
     active = False
-    for v in hist:
+    for n, v in enumerate(hist):
         for e in events:
-            if e.get("introduced") in ("0", v):
+            if e.get("introduced") == v or (n == 0 and e.get("introduced") == "0"):
                 active = True
             if e.get("fixed") == v:
                 active = False

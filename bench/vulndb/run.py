@@ -201,7 +201,7 @@ def run(args: argparse.Namespace, db: Database, universe: Universe, source: Path
     )
     cold: list[float] = []
     for _ in range(args.cold_runs):
-        matching._compiled.cache_clear()
+        matching._COMPILED.clear()
         db.engine.dispose()
         with db.begin() as conn:
             cold.append(timed(lambda conn=conn: matching.match(conn, refs, names))[0] * 1000)

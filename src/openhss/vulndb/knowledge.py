@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,11 @@ def _batches(records: Iterable[tuple[str, Any]], size: int, stats: ImportStats) 
             batch = {}
     if batch:
         yield list(batch.values())
+
+
+def ranges_digest(ranges: str) -> str:
+    """The stored digest of an affected entry's ranges text: what compiled ranges are cached by."""
+    return hashlib.blake2b(ranges.encode(), digest_size=16).hexdigest()
 
 
 class Knowledge:
@@ -163,6 +169,7 @@ class Knowledge:
                 "match_ecosystem": p.match_ecosystem,
                 "name": p.name,
                 "ranges": p.ranges,
+                "ranges_digest": ranges_digest(p.ranges),
                 "severity": p.severity,
             }
             for advisory in fresh
