@@ -112,11 +112,21 @@ class Universe:
                 pkgs.append(Package(family, _name(family, i), _history(self.rng, family, length)))
             self.packages[family] = pkgs
             self.cdf[family] = _zipf_cdf(n)
+        # What images install is not what advisories name most (no kernel or browser in a container
+        # image): images draw by their own popularity, a fixed shuffle of the packages, so a few of
+        # the advisory-heavy packages land among the common ones.
+        order = random.Random(seed + 99)
+        self.installed_order = {f: order.sample(p, len(p)) for f, p in self.packages.items()}
 
     def popular(self, family: str, rng: random.Random) -> Package:
         """A package drawn by popularity (rank 1 most likely)."""
         cdf = self.cdf[family]
         return self.packages[family][bisect.bisect_left(cdf, rng.random() * cdf[-1])]
+
+    def installed(self, family: str, rng: random.Random) -> Package:
+        """A package drawn by how often images install it."""
+        cdf = self.cdf[family]
+        return self.installed_order[family][bisect.bisect_left(cdf, rng.random() * cdf[-1])]
 
 
 def _name(family: str, i: int) -> str:
@@ -326,7 +336,7 @@ def image_components(
     for family, purl_type, count in (("Debian", "deb", deb), ("PyPI", "pypi", pypi), ("npm", "npm", npm)):
         seen: set[str] = set()
         while len(seen) < count:
-            pkg = universe.popular(family, rng)
+            pkg = universe.installed(family, rng)
             if pkg.name in seen:
                 if len(seen) >= len(universe.packages[family]):
                     break

@@ -164,6 +164,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=200, help="warm runs of match() and record_scan()")
     ap.add_argument("--cold-runs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument(
+        "--database", help="an already imported store (same --advisories and --seed): skip the import"
+    )
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "openhss-bench-vulndb")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -171,7 +174,10 @@ def main() -> None:
     scale = max(0.05, args.advisories / 300_000)
     universe = Universe(args.seed, scale)
     source = dataset(args.work, args.advisories, args.seed, universe)
-    db, stop = open_database(args.db, args.work)
+    if args.database:
+        db, stop = Database(args.database), lambda: None
+    else:
+        db, stop = open_database(args.db, args.work)
     try:
         run(args, db, universe, source)
     finally:
@@ -186,6 +192,10 @@ def main() -> None:
 
 def run(args: argparse.Namespace, db: Database, universe: Universe, source: Path) -> None:
     knowledge = Knowledge(db)
+    if args.database:
+        record("  advisories stored", f"{knowledge.advisory_count():,}")
+        matching_and_fleet(args, db, universe, source)
+        return
     say(f"importing {source.name} into {db.dialect}")
     elapsed, stats = timed(lambda: knowledge.import_records(read_source(source), str(source)))
     n = stats.added + stats.updated + stats.unchanged + stats.withdrawn
@@ -199,6 +209,10 @@ def run(args: argparse.Namespace, db: Database, universe: Universe, source: Path
         apk = conn.execute(select(func.count()).select_from(advisory_packages)).scalar_one()
     record("  advisories stored / package entries", f"{knowledge.advisory_count():,} / {apk:,}")
     say(f"imported {n:,} records in {elapsed:.1f}s; {len(stats.invalid)} invalid")
+    matching_and_fleet(args, db, universe, source)
+
+
+def matching_and_fleet(args: argparse.Namespace, db: Database, universe: Universe, source: Path) -> None:
 
     rng = random.Random(args.seed + 10)
     image = image_components(universe, rng)
