@@ -165,6 +165,12 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument(
+        "--update-only",
+        type=int,
+        default=0,
+        help="with --database: only another 1%% update (number N, N>0) and rematch on the stored fleet",
+    )
+    ap.add_argument(
         "--database", help="an already imported store (same --advisories and --seed): skip the import"
     )
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "openhss-bench-vulndb")
@@ -194,7 +200,10 @@ def run(args: argparse.Namespace, db: Database, universe: Universe, source: Path
     knowledge = Knowledge(db)
     if args.database:
         record("  advisories stored", f"{knowledge.advisory_count():,}")
-        matching_and_fleet(args, db, universe, source)
+        if args.update_only:
+            update_and_rematch(args, db, universe, source)
+        else:
+            matching_and_fleet(args, db, universe, source)
         return
     say(f"importing {source.name} into {db.dialect}")
     elapsed, stats = timed(lambda: knowledge.import_records(read_source(source), str(source)))
@@ -289,8 +298,11 @@ def fleet(
         "fleet: SBOMs stored (bulk) / matches", f"{args.sboms:,} / {nvuln:,}", "", f"{stored:.0f} s to store"
     )
     check_bulk(db, universe, args)
+    update_and_rematch(args, db, universe, source)
 
-    update = update_zip(args.work, db, universe, source, args.seed)
+
+def update_and_rematch(args: argparse.Namespace, db: Database, universe: Universe, source: Path) -> None:
+    update = update_zip(args.work, db, universe, source, args.seed + args.update_only)
     elapsed, stats = timed(lambda: Knowledge(db).import_records(read_source(update), str(update)))
     record(
         "update import (1% of packages)",
