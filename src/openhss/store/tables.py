@@ -317,8 +317,21 @@ advisory_packages = Table(
     Column("match_ecosystem", String(64), nullable=False),
     Column("name", String(512), nullable=False),
     Column("ranges", Text, nullable=False),
+    # Digest of `ranges`: matching caches compiled ranges by it and fetches the text only on a miss.
+    Column("ranges_digest", String(32), nullable=False, server_default=""),
     Column("severity", String(16), nullable=False),
-    Index("ix_advisory_packages_match", "match_ecosystem", "name"),
+    # Covers what matching reads of a candidate, so a lookup never walks the long `ranges` text
+    # (SQLite keeps it in overflow pages that stand between a row's start and its later columns).
+    Index(
+        "ix_advisory_packages_candidates",
+        "match_ecosystem",
+        "name",
+        "ecosystem",
+        "ranges_digest",
+        "severity",
+        "advisory_id",
+        "id",
+    ),
     Index("ix_advisory_packages_advisory_id", "advisory_id"),
 )
 
@@ -375,6 +388,8 @@ image_vulnerabilities = Table(
     Column("vuln_key", String(128), nullable=False),
     Column("severity", String(16), nullable=False),
     Column("fixed_version", String(256), nullable=False),
+    # Re-matching finds and replaces an image's matches by component, not by advisory.
+    Index("ix_image_vulnerabilities_config_digest_idx", "config_digest", "idx"),
 )
 
 # --- substring search: which columns have a trigram index --------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from openhss.store import Database
 from openhss.store.tables import advisories, advisory_packages, vulndb_sources
@@ -71,6 +72,11 @@ def _batches(records: Iterable[tuple[str, Any]], size: int, stats: ImportStats) 
         yield list(batch.values())
 
 
+def ranges_digest(ranges: str) -> str:
+    """The stored digest of an affected entry's ranges text: what compiled ranges are cached by."""
+    return hashlib.blake2b(ranges.encode(), digest_size=16).hexdigest()
+
+
 class Knowledge:
     """Advisories in the store."""
 
@@ -129,8 +135,10 @@ class Knowledge:
             withdrawn = [a.id for a in batch if a.withdrawn and a.id in stored]
             if withdrawn:
                 conn.execute(delete(advisories).where(advisories.c.id.in_(withdrawn)))
-        for advisory in fresh:
-            values = {
+        # One executemany per statement: building a statement per advisory costs more than the write.
+        values = [
+            {
+                "b_id": advisory.id,
                 "modified_ms": advisory.modified_ms,
                 "published_ms": advisory.published_ms,
                 "aliases": json.dumps(advisory.aliases),
@@ -141,10 +149,18 @@ class Knowledge:
                 "cvss_score": advisory.cvss_score,
                 "source": source[:1024],
             }
-            if advisory.id in stored:
-                conn.execute(update(advisories).where(advisories.c.id == advisory.id).values(**values))
-            else:
-                conn.execute(insert(advisories).values(id=advisory.id, **values))
+            for advisory in fresh
+        ]
+        changed = [v for v in values if v["b_id"] in stored]
+        if changed:
+            conn.execute(update(advisories).where(advisories.c.id == bindparam("b_id")), changed)
+        added = [
+            {"id": v["b_id"], **{k: x for k, x in v.items() if k != "b_id"}}
+            for v in values
+            if v["b_id"] not in stored
+        ]
+        if added:
+            conn.execute(insert(advisories), added)
         rows = [
             {
                 "advisory_id": advisory.id,
@@ -153,6 +169,7 @@ class Knowledge:
                 "match_ecosystem": p.match_ecosystem,
                 "name": p.name,
                 "ranges": p.ranges,
+                "ranges_digest": ranges_digest(p.ranges),
                 "severity": p.severity,
             }
             for advisory in fresh

@@ -1,7 +1,7 @@
 """Components -> advisories: candidates by (ecosystem, name) from the store, then exact version logic.
 
 The store's index narrows 300,000 advisories to the few that name a component's package; each
-candidate's ranges are compiled once (cached by their text) and evaluated with the ecosystem's
+candidate's ranges are compiled once (cached by their digest) and evaluated with the ecosystem's
 own comparator.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from openhss.store.tables import advisories, advisory_packages
 from openhss.vulndb.interface import PackageRef, Vulnerability
@@ -21,11 +21,11 @@ from openhss.vulndb.ranges import CompiledAffected, InstalledVersion, compile_af
 from openhss.vulndb.versions import UnknownEcosystem
 
 _CHUNK = 400
+_CACHE_LIMIT = 200_000
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """An advisory naming a package, with what matching needs of it."""
+class Candidate(NamedTuple):
+    """An advisory naming a package, with what matching needs of it (a tuple: thousands per match)."""
 
     advisory_id: str
     aliases: tuple[str, ...]
@@ -33,52 +33,106 @@ class Candidate:
     severity: str
     summary: str
     ecosystem: str
-    ranges: str
+    compiled: CompiledAffected | None
+    """The entry's ranges compiled; None when its ecosystem has no version scheme here."""
 
 
-@lru_cache(maxsize=200_000)
-def _compiled(ecosystem: str, ranges: str) -> CompiledAffected | None:
+# (ecosystem, ranges digest) -> compiled entry. Content-addressed, so it holds across databases and
+# imports with no invalidation; emptied when it grows past the limit.
+_COMPILED: dict[tuple[str, str], CompiledAffected | None] = {}
+
+
+_MISSING: Any = object()
+
+
+def _compile(ecosystem: str, ranges: str) -> CompiledAffected | None:
     try:
         return compile_affected(json.loads(ranges), ecosystem)
     except UnknownEcosystem:
         return None
 
 
+@lru_cache(maxsize=100_000)
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
 def candidates(conn: Connection, keys: Iterable[PackageKey]) -> dict[PackageKey, list[Candidate]]:
-    """Every stored advisory package entry for each (match ecosystem, name)."""
-    wanted = sorted(set(keys))
-    found: dict[PackageKey, list[Candidate]] = {}
+    """Every stored advisory package entry for each (match ecosystem, name).
+
+    Ranges text is long (OSV lists every affected version) and the same across matches, so rows are
+    read without it and only entries whose compiled form is not cached are read again in full.
+    """
+    by_ecosystem: dict[str, list[str]] = {}
+    for ecosystem, name in sorted(set(keys)):
+        by_ecosystem.setdefault(ecosystem, []).append(name)
     p, a = advisory_packages, advisories
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        rows = conn.execute(
-            select(
-                p.c.match_ecosystem,
-                p.c.name,
-                p.c.ecosystem,
-                p.c.ranges,
-                p.c.severity,
-                a.c.id,
-                a.c.aliases,
-                a.c.upstream,
-                a.c.severity.label("advisory_severity"),
-                a.c.summary,
-            )
-            .join(a, a.c.id == p.c.advisory_id)
-            .where(tuple_(p.c.match_ecosystem, p.c.name).in_(chunk))
-        )
-        for r in rows:
-            found.setdefault((r.match_ecosystem, r.name), []).append(
-                Candidate(
-                    advisory_id=r.id,
-                    aliases=tuple(json.loads(r.aliases)),
-                    upstream=tuple(json.loads(r.upstream)),
-                    severity=r.severity or r.advisory_severity,
-                    summary=r.summary,
-                    ecosystem=r.ecosystem,
-                    ranges=r.ranges,
+    rows: list[tuple[Any, ...]] = []
+    for ecosystem, names in by_ecosystem.items():
+        for start in range(0, len(names), _CHUNK):
+            rows += conn.execute(
+                select(
+                    p.c.id.label("entry_id"),
+                    p.c.match_ecosystem,
+                    p.c.name,
+                    p.c.ecosystem,
+                    p.c.ranges_digest,
+                    p.c.severity,
+                    a.c.id,
+                    a.c.aliases,
+                    a.c.upstream,
+                    a.c.severity.label("advisory_severity"),
+                    a.c.summary,
                 )
+                .join(a, a.c.id == p.c.advisory_id)
+                .where(p.c.match_ecosystem == ecosystem, p.c.name.in_(names[start : start + _CHUNK]))
+            ).all()
+    compiled: dict[int, CompiledAffected | None] = {}
+    missing: list[int] = []
+    for entry_id, _, _, ecosystem, digest, *_ in rows:
+        cached = _COMPILED.get((ecosystem, digest), _MISSING) if digest else _MISSING
+        if cached is _MISSING:
+            missing.append(entry_id)
+        else:
+            compiled[entry_id] = cached
+    if missing:
+        if len(_COMPILED) + len(missing) > _CACHE_LIMIT:
+            _COMPILED.clear()
+        for start in range(0, len(missing), _CHUNK):
+            for entry_id, ecosystem, digest, ranges in conn.execute(
+                select(p.c.id, p.c.ecosystem, p.c.ranges_digest, p.c.ranges).where(
+                    p.c.id.in_(missing[start : start + _CHUNK])
+                )
+            ):
+                entry = _compile(ecosystem, ranges)
+                compiled[entry_id] = entry
+                if digest:
+                    _COMPILED[(ecosystem, digest)] = entry
+    found: dict[PackageKey, list[Candidate]] = {}
+    for (
+        entry_id,
+        match_ecosystem,
+        name,
+        ecosystem,
+        _,
+        severity,
+        aid,
+        aliases,
+        upstream,
+        a_sev,
+        summary,
+    ) in rows:
+        found.setdefault((match_ecosystem, name), []).append(
+            Candidate(
+                advisory_id=aid,
+                aliases=_ids(aliases),
+                upstream=_ids(upstream),
+                severity=severity or a_sev,
+                summary=summary,
+                ecosystem=ecosystem,
+                compiled=compiled[entry_id],
             )
+        )
     return found
 
 
@@ -92,7 +146,7 @@ def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[s
             continue
         installed = InstalledVersion(ref.version)
         for candidate in known.get((ref.match_ecosystem, ref.name), ()):
-            compiled = _compiled(candidate.ecosystem, candidate.ranges)
+            compiled = candidate.compiled
             if compiled is None:
                 continue
             verdict = compiled.evaluate(installed)
@@ -132,27 +186,27 @@ def merge_keys(entries: Iterable[tuple[str, Sequence[str], Sequence[str]]]) -> d
     many CVEs is not one vulnerability). A group is counted under its smallest CVE id, else its
     smallest id.
     """
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    links: dict[str, set[str]] = {}
     ids: list[str] = []
     for advisory_id, aliases, upstream in entries:
         ids.append(advisory_id)
-        find(advisory_id)
-        links = list(aliases) + (list(upstream) if len(upstream) == 1 else [])
-        for other in links:
-            parent[find(other)] = find(advisory_id)
-    members: dict[str, list[str]] = {}
-    for x in list(parent):
-        members.setdefault(find(x), []).append(x)
-    key_of_root = {
-        root: min((m for m in group if m.startswith("CVE-")), default=min(group))
-        for root, group in members.items()
-    }
-    return {advisory_id: key_of_root[find(advisory_id)] for advisory_id in ids}
+        mine = links.setdefault(advisory_id, set())
+        for other in (*aliases, *upstream) if len(upstream) == 1 else aliases:
+            mine.add(other)
+            links.setdefault(other, set()).add(advisory_id)
+    # Connected components by a walk over the (undirected) links.
+    key_of: dict[str, str] = {}
+    for start in links:
+        if start in key_of:
+            continue
+        group = [start]
+        seen = {start}
+        for x in group:
+            for y in links[x]:
+                if y not in seen:
+                    seen.add(y)
+                    group.append(y)
+        key = min((m for m in group if m.startswith("CVE-")), default=min(group))
+        for m in group:
+            key_of[m] = key
+    return {advisory_id: key_of[advisory_id] for advisory_id in ids}

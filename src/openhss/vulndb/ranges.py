@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from openhss.vulndb.versions import (
@@ -49,6 +50,13 @@ class Verdict(NamedTuple):
 NOT_AFFECTED = Verdict(False, None)
 
 
+@lru_cache(maxsize=262_144)
+def _parse(scheme: VersionScheme, version: str) -> VersionKey:
+    """`scheme.parse`, memoised: advisories of one package list the same versions over and over, and
+    schemes are pure (a rejected version raises each time, uncached)."""
+    return scheme.parse(version)
+
+
 class InstalledVersion:
     """An installed version string with its parsed key cached per scheme, to match it against many entries."""
 
@@ -66,7 +74,7 @@ class InstalledVersion:
         except KeyError:
             pass
         try:
-            k: VersionKey | None = scheme.parse(self.text)
+            k: VersionKey | None = _parse(scheme, self.text)
         except InvalidVersion:
             k = None
         self._keys[scheme.name] = k
@@ -171,7 +179,7 @@ def compile_range(range_: Mapping[str, Any], scheme: VersionScheme, skipped: lis
             if kind not in _TIE_ORDER and kind != _LIMIT:
                 continue
             try:
-                key = scheme.parse(raw)
+                key = _parse(scheme, raw)
             except InvalidVersion:
                 skipped.append(raw)
                 continue
@@ -233,7 +241,7 @@ def compile_affected(affected: Mapping[str, Any], ecosystem: str | None = None) 
     if scheme is not None:
         for v in listed:
             try:
-                keys.add(scheme.parse(v))
+                keys.add(_parse(scheme, v))
             except InvalidVersion:
                 skipped.append(v)
     return CompiledAffected(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from cvss import CVSS3, CVSS4
@@ -47,17 +48,23 @@ def cvss_of(record: dict[str, Any]) -> tuple[str, float]:
         kind, vector = entry.get("type"), entry.get("score")
         if not isinstance(vector, str):
             continue
-        try:
-            if kind == "CVSS_V4":
-                candidate = (4, vector, float(CVSS4(vector).base_score))
-            elif kind == "CVSS_V3":
-                candidate = (3, vector, float(CVSS3(vector).scores()[0]))
-            else:
-                continue
-        except (CVSSError, ValueError, KeyError, IndexError):
+        if kind not in ("CVSS_V4", "CVSS_V3"):
             continue
-        best = max(best, candidate)
+        score = _base_score(kind, vector)
+        if score is not None:
+            best = max(best, (4 if kind == "CVSS_V4" else 3, vector, score))
     return best[1], best[2]
+
+
+@lru_cache(maxsize=65_536)
+def _base_score(kind: str, vector: str) -> float | None:
+    """A vector's base score, None when it does not parse; cached, as a dump repeats a few thousand vectors."""
+    try:
+        if kind == "CVSS_V4":
+            return float(CVSS4(vector).base_score)
+        return float(CVSS3(vector).scores()[0])
+    except (CVSSError, ValueError, KeyError, IndexError):
+        return None
 
 
 def record_rating(record: dict[str, Any]) -> str:
