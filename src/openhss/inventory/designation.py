@@ -92,5 +92,5 @@ def designated_image(
         wanted = wanted.where(images.c.image_name == d.image_name)
         if d.image_version is not None:
             wanted = wanted.where(images.c.image_version == d.image_version)
-    row = conn.execute(wanted.order_by(images.c.created_ms.desc(), images.c.id).limit(1)).first()
+    row = conn.execute(wanted.order_by(images.c.created_ms.desc(), images.c.id.desc()).limit(1)).first()
     return None if row is None else DesignatedImage(row.id, row.config_digest, row.scan_status)
