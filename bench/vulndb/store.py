@@ -28,7 +28,7 @@ from openhss.store.tables import (
 )
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.matching import match, merge_keys
-from openhss.vulndb.scans import ScannedComponent, package_ref
+from openhss.vulndb.scans import ScannedComponent, component_row, package_ref
 
 PROJECT = "bench0000000000000000000000000000"[:32]
 
@@ -102,21 +102,7 @@ def bulk_record(db: Database, scans: Sequence[tuple[str, Sequence[ScannedCompone
             )
             hits: list[tuple[int, Vulnerability]] = []
             for i, (c, ref) in enumerate(zip(comps, refs, strict=True)):
-                comp_rows.append(
-                    {
-                        "config_digest": digest,
-                        "idx": i,
-                        "name": c.name,
-                        "version": c.version,
-                        "ecosystem": c.ecosystem,
-                        "purl": c.purl,
-                        "path": c.path,
-                        "layer": c.layer,
-                        "match_ecosystem": ref.match_ecosystem if ref else None,
-                        "match_name": ref.name if ref else None,
-                        "match_version": ref.version if ref else None,
-                    }
-                )
+                comp_rows.append(component_row(digest, i, c, ref))
                 if ref is not None:
                     hits += [(i, v) for v in by_ref.get(unique[ref], ())]
             keys = merge_keys((v.id, *links.get(v.id, ([], []))) for _, v in hits)

@@ -87,6 +87,23 @@ def package_ref(c: ScannedComponent) -> PackageRef | None:
     return PackageRef(key, normalise_name(key, name), component_version(key, name, version))
 
 
+def component_row(digest: str, idx: int, c: ScannedComponent, ref: PackageRef | None) -> dict[str, object]:
+    """The `sbom_components` row of component `idx` of an image (its match key included)."""
+    return {
+        "config_digest": digest,
+        "idx": idx,
+        "name": c.name,
+        "version": c.version,
+        "ecosystem": c.ecosystem,
+        "purl": c.purl,
+        "path": c.path,
+        "layer": c.layer,
+        "match_ecosystem": ref.match_ecosystem if ref else None,
+        "match_name": ref.name if ref else None,
+        "match_version": ref.version if ref else None,
+    }
+
+
 def record_scan(db: Database, scan: ImageScan) -> ImageVerdict:
     """Replace the image's stored result with `scan`, match it, update every row of that image ID."""
     refs = [package_ref(c) for c in scan.components]
@@ -108,19 +125,7 @@ def record_scan(db: Database, scan: ImageScan) -> ImageVerdict:
             conn.execute(
                 insert(sbom_components),
                 [
-                    {
-                        "config_digest": scan.config_digest,
-                        "idx": i,
-                        "name": c.name,
-                        "version": c.version,
-                        "ecosystem": c.ecosystem,
-                        "purl": c.purl,
-                        "path": c.path,
-                        "layer": c.layer,
-                        "match_ecosystem": ref.match_ecosystem if ref else None,
-                        "match_name": ref.name if ref else None,
-                        "match_version": ref.version if ref else None,
-                    }
+                    component_row(scan.config_digest, i, c, ref)
                     for i, (c, ref) in enumerate(zip(scan.components, refs, strict=True))
                 ],
             )
