@@ -10,11 +10,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
-import httpx
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TransferSpeedColumn
 
 from openhss.cli._vulnerabilities import with_vulnerabilities
 from openhss.config import Settings
@@ -24,6 +22,12 @@ from openhss.scan.limits import Limits, parse_size
 from openhss.scan.malware import BlocklistError, MalwareConfig, RuleError
 from openhss.scan.report import FORMAT_NAMES, ReportError, format_class
 from openhss.scan.scanner import Source
+
+if TYPE_CHECKING:
+    # Imported where used: httpx only for an engine image, rich only once a bar is shown; both
+    # cost start-up time that every `openhss scan` of a file would otherwise pay.
+    import httpx
+    from rich.progress import Progress, TaskID
 
 _DEFAULT_SOCKET = "/var/run/docker.sock"
 
@@ -50,6 +54,8 @@ class EngineStream:
 
 def engine_client() -> tuple[httpx.Client, str]:
     """A client for the Docker-compatible engine of `DOCKER_HOST` (or the default socket), and where it is."""
+    import httpx
+
     host = os.environ.get("DOCKER_HOST", "") or f"unix://{_DEFAULT_SOCKET}"
     if host.startswith("unix://"):
         path = host.removeprefix("unix://")
@@ -64,6 +70,8 @@ def engine_client() -> tuple[httpx.Client, str]:
 @contextmanager
 def engine_image(name: str) -> Iterator[EngineStream]:
     """Streams the engine's docker-archive export of image `name`."""
+    import httpx
+
     client, where = engine_client()
     streaming = False
     with client:
@@ -104,6 +112,9 @@ class ProgressBar:
         if self._progress is None:
             if time.monotonic() - self._started < 1.0:
                 return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
             self._progress = Progress(
                 *Progress.get_default_columns()[:1],
                 BarColumn(),
