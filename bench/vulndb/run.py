@@ -174,6 +174,14 @@ def main() -> None:
     ap.add_argument(
         "--database", help="an already imported store (same --advisories and --seed): skip the import"
     )
+    ap.add_argument(
+        "--steps",
+        default="import,match,fleet,rematch",
+        help="which parts to run, comma-separated (with --database, import is skipped)",
+    )
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the store this run made (its URL is printed) for --database"
+    )
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "openhss-bench-vulndb")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -183,8 +191,12 @@ def main() -> None:
     source = dataset(args.work, args.advisories, args.seed, universe)
     if args.database:
         db, stop = Database(args.database), lambda: None
+        db.migrate()
     else:
         db, stop = open_database(args.db, args.work)
+        if args.keep:
+            say(f"store kept at {db.url}")
+            stop = db.close
     try:
         run(args, db, universe, source)
     finally:
@@ -199,12 +211,13 @@ def main() -> None:
 
 def run(args: argparse.Namespace, db: Database, universe: Universe, source: Path) -> None:
     knowledge = Knowledge(db)
-    if args.database:
+    steps = set(args.steps.split(","))
+    if args.database or "import" not in steps:
         record("  advisories stored", f"{knowledge.advisory_count():,}")
         if args.update_only:
             update_and_rematch(args, db, universe, source)
         else:
-            matching_and_fleet(args, db, universe, source)
+            matching_and_fleet(args, db, universe, source, steps)
         return
     say(f"importing {source.name} into {db.dialect}")
     elapsed, stats = timed(lambda: knowledge.import_records(read_source(source), str(source)))
@@ -219,12 +232,22 @@ def run(args: argparse.Namespace, db: Database, universe: Universe, source: Path
         apk = conn.execute(select(func.count()).select_from(advisory_packages)).scalar_one()
     record("  advisories stored / package entries", f"{knowledge.advisory_count():,} / {apk:,}")
     say(f"imported {n:,} records in {elapsed:.1f}s; {len(stats.invalid)} invalid")
-    matching_and_fleet(args, db, universe, source)
+    matching_and_fleet(args, db, universe, source, steps)
 
 
-def matching_and_fleet(args: argparse.Namespace, db: Database, universe: Universe, source: Path) -> None:
+def matching_and_fleet(
+    args: argparse.Namespace, db: Database, universe: Universe, source: Path, steps: set[str]
+) -> None:
+    if "match" in steps:
+        matching_image(args, db, universe, random.Random(args.seed + 10))
+    if "fleet" in steps:
+        # Its own draw, so the fleet is the same whichever steps ran before it.
+        fleet(args, db, universe, random.Random(args.seed + 20))
+    if "rematch" in steps:
+        update_and_rematch(args, db, universe, source)
 
-    rng = random.Random(args.seed + 10)
+
+def matching_image(args: argparse.Namespace, db: Database, universe: Universe, rng: random.Random) -> None:
     image = image_components(universe, rng)
     refs = [package_ref(c) for c in image]
     names = [c.name for c in image]
@@ -271,16 +294,12 @@ def matching_and_fleet(args: argparse.Namespace, db: Database, universe: Univers
     )
     say(f"match warm p50 {statistics.median(warm):.1f} ms, record_scan p50 {statistics.median(e2e):.1f} ms")
 
-    fleet(args, db, universe, source, rng)
-
 
 def _sbom(universe: Universe, rng: random.Random, size: int) -> tuple[Any, ...]:
     return image_components(universe, rng, deb=size * 4 // 10, pypi=size * 3 // 10, npm=size - size * 7 // 10)
 
 
-def fleet(
-    args: argparse.Namespace, db: Database, universe: Universe, source: Path, rng: random.Random
-) -> None:
+def fleet(args: argparse.Namespace, db: Database, universe: Universe, rng: random.Random) -> None:
     say(f"storing {args.sboms:,} SBOMs of {args.sbom_size} components")
     t = time.perf_counter()
     batch = 200
@@ -299,7 +318,6 @@ def fleet(
         "fleet: SBOMs stored (bulk) / matches", f"{args.sboms:,} / {nvuln:,}", "", f"{stored:.0f} s to store"
     )
     check_bulk(db, universe, args)
-    update_and_rematch(args, db, universe, source)
 
 
 def update_and_rematch(args: argparse.Namespace, db: Database, universe: Universe, source: Path) -> None:

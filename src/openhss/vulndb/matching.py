@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from openhss.store.tables import advisories, advisory_packages
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.knowledge import PackageKey
+from openhss.vulndb.merging import merge_keys
 from openhss.vulndb.ranges import CompiledAffected, InstalledVersion, compile_affected
 from openhss.vulndb.versions import UnknownEcosystem
 
@@ -176,37 +177,3 @@ def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[s
             )
         )
     return out
-
-
-def merge_keys(entries: Iterable[tuple[str, Sequence[str], Sequence[str]]]) -> dict[str, str]:
-    """For each advisory id, the id its vulnerability is counted under.
-
-    Aliases name the same vulnerability (OSV), so ids linked by aliases form one group; a single
-    `upstream` id links too (a distribution's record of one CVE), several do not (a DSA bundling
-    many CVEs is not one vulnerability). A group is counted under its smallest CVE id, else its
-    smallest id.
-    """
-    links: dict[str, set[str]] = {}
-    ids: list[str] = []
-    for advisory_id, aliases, upstream in entries:
-        ids.append(advisory_id)
-        mine = links.setdefault(advisory_id, set())
-        for other in (*aliases, *upstream) if len(upstream) == 1 else aliases:
-            mine.add(other)
-            links.setdefault(other, set()).add(advisory_id)
-    # Connected components by a walk over the (undirected) links.
-    key_of: dict[str, str] = {}
-    for start in links:
-        if start in key_of:
-            continue
-        group = [start]
-        seen = {start}
-        for x in group:
-            for y in links[x]:
-                if y not in seen:
-                    seen.add(y)
-                    group.append(y)
-        key = min((m for m in group if m.startswith("CVE-")), default=min(group))
-        for m in group:
-            key_of[m] = key
-    return {advisory_id: key_of[advisory_id] for advisory_id in ids}
