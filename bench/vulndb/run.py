@@ -35,7 +35,8 @@ from openhss.vulndb import matching  # noqa: E402
 from openhss.vulndb.ecosystems import advisory_match_ecosystem, normalise_name  # noqa: E402
 from openhss.vulndb.knowledge import Knowledge  # noqa: E402
 from openhss.vulndb.osv import read_source  # noqa: E402
-from openhss.vulndb.scans import ImageScan, package_ref, record_scan, rematch  # noqa: E402
+from openhss.vulndb.rematching import rematch  # noqa: E402
+from openhss.vulndb.scans import ImageScan, package_ref, record_scan  # noqa: E402
 
 Row = tuple[str, str, str, str]
 rows: list[Row] = []

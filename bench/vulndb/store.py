@@ -27,7 +27,8 @@ from openhss.store.tables import (
     sboms,
 )
 from openhss.vulndb.interface import PackageRef, Vulnerability
-from openhss.vulndb.matching import match, merge_keys
+from openhss.vulndb.matching import match
+from openhss.vulndb.merging import merge_keys
 from openhss.vulndb.scans import ScannedComponent, component_row, package_ref
 
 PROJECT = "bench0000000000000000000000000000"[:32]

@@ -16,7 +16,7 @@ from openhss.cli._context import open_context
 from openhss.vulndb.download import Fetched, default_urls, fetch, remember
 from openhss.vulndb.knowledge import ImportStats, Knowledge
 from openhss.vulndb.osv import read_source
-from openhss.vulndb.scans import rematch
+from openhss.vulndb.rematching import rematch
 
 
 @click.group("db")
