@@ -2,13 +2,14 @@
 
 The store's index narrows 300,000 advisories to the few that name a component's package; each
 candidate's ranges are compiled once (cached by their digest) and evaluated with the ecosystem's
-own comparator.
+own comparator. What a result shows of an advisory (aliases, summary, severity) is read only for the
+advisories that matched.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -26,16 +27,23 @@ _CACHE_LIMIT = 200_000
 
 
 class Candidate(NamedTuple):
-    """An advisory naming a package, with what matching needs of it (a tuple: thousands per match)."""
+    """An advisory entry naming a package, with what evaluating it needs (a tuple: thousands per match)."""
 
     advisory_id: str
+    severity: str
+    """The distribution's own severity for the package, empty when the advisory's applies."""
+    ecosystem: str
+    compiled: CompiledAffected | None
+    """The entry's ranges compiled; None when its ecosystem has no version scheme here."""
+
+
+class AdvisoryInfo(NamedTuple):
+    """What a match shows of its advisory."""
+
     aliases: tuple[str, ...]
     upstream: tuple[str, ...]
     severity: str
     summary: str
-    ecosystem: str
-    compiled: CompiledAffected | None
-    """The entry's ranges compiled; None when its ecosystem has no version scheme here."""
 
 
 # (ecosystem, ranges digest) -> compiled entry. Content-addressed, so it holds across databases and
@@ -61,36 +69,27 @@ def _ids(text: str) -> tuple[str, ...]:
 def candidates(conn: Connection, keys: Iterable[PackageKey]) -> dict[PackageKey, list[Candidate]]:
     """Every stored advisory package entry for each (match ecosystem, name).
 
-    Ranges text is long (OSV lists every affected version) and the same across matches, so rows are
-    read without it and only entries whose compiled form is not cached are read again in full.
+    Rows come from the covering index alone, one query per ecosystem and chunk of names; ranges text
+    is long (OSV lists every affected version) and the same across matches, so only entries whose
+    compiled form is not cached are read again in full.
     """
     by_ecosystem: dict[str, list[str]] = {}
     for ecosystem, name in sorted(set(keys)):
         by_ecosystem.setdefault(ecosystem, []).append(name)
-    p, a = advisory_packages, advisories
-    rows: list[tuple[Any, ...]] = []
+    p = advisory_packages
+    rows: list[Any] = []
+    queried: list[tuple[str, int]] = []  # (match ecosystem, rows read so far) after each query
     for ecosystem, names in by_ecosystem.items():
         for start in range(0, len(names), _CHUNK):
             rows += conn.execute(
                 select(
-                    p.c.id.label("entry_id"),
-                    p.c.match_ecosystem,
-                    p.c.name,
-                    p.c.ecosystem,
-                    p.c.ranges_digest,
-                    p.c.severity,
-                    a.c.id,
-                    a.c.aliases,
-                    a.c.upstream,
-                    a.c.severity.label("advisory_severity"),
-                    a.c.summary,
-                )
-                .join(a, a.c.id == p.c.advisory_id)
-                .where(p.c.match_ecosystem == ecosystem, p.c.name.in_(names[start : start + _CHUNK]))
+                    p.c.id, p.c.name, p.c.ecosystem, p.c.ranges_digest, p.c.severity, p.c.advisory_id
+                ).where(p.c.match_ecosystem == ecosystem, p.c.name.in_(names[start : start + _CHUNK]))
             ).all()
+            queried.append((ecosystem, len(rows)))
     compiled: dict[int, CompiledAffected | None] = {}
     missing: list[int] = []
-    for entry_id, _, _, ecosystem, digest, *_ in rows:
+    for entry_id, _, ecosystem, digest, *_ in rows:
         cached = _COMPILED.get((ecosystem, digest), _MISSING) if digest else _MISSING
         if cached is _MISSING:
             missing.append(entry_id)
@@ -110,31 +109,29 @@ def candidates(conn: Connection, keys: Iterable[PackageKey]) -> dict[PackageKey,
                 if digest:
                     _COMPILED[(ecosystem, digest)] = entry
     found: dict[PackageKey, list[Candidate]] = {}
-    for (
-        entry_id,
-        match_ecosystem,
-        name,
-        ecosystem,
-        _,
-        severity,
-        aid,
-        aliases,
-        upstream,
-        a_sev,
-        summary,
-    ) in rows:
-        found.setdefault((match_ecosystem, name), []).append(
-            Candidate(
-                advisory_id=aid,
-                aliases=_ids(aliases),
-                upstream=_ids(upstream),
-                severity=severity or a_sev,
-                summary=summary,
-                ecosystem=ecosystem,
-                compiled=compiled[entry_id],
+    begin = 0
+    for ecosystem, end in queried:
+        for entry_id, name, eco, _, severity, advisory_id in rows[begin:end]:
+            found.setdefault((ecosystem, name), []).append(
+                Candidate(advisory_id, severity, eco, compiled[entry_id])
             )
-        )
+        begin = end
     return found
+
+
+def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
+    """Aliases, upstream ids, severity and summary of each stored advisory in `ids`."""
+    a = advisories
+    ordered = sorted(ids)
+    info: dict[str, AdvisoryInfo] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        for advisory_id, aliases, upstream, severity, summary in conn.execute(
+            select(a.c.id, a.c.aliases, a.c.upstream, a.c.severity, a.c.summary).where(
+                a.c.id.in_(ordered[start : start + _CHUNK])
+            )
+        ):
+            info[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
+    return info
 
 
 def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[str]) -> list[Vulnerability]:
@@ -153,7 +150,14 @@ def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[s
             verdict = compiled.evaluate(installed)
             if verdict.affected:
                 hits.append((index, candidate, verdict.fixed or ""))
-    keyed = merge_keys((c.advisory_id, c.aliases, c.upstream) for _, c, _ in hits)
+    info = advisory_info(conn, {c.advisory_id for _, c, _ in hits})
+    # An entry's advisory is always stored with it (same transaction); the default only guards a
+    # read that raced a removal.
+    none = AdvisoryInfo((), (), "Unknown", "")
+    keyed = merge_keys(
+        (c.advisory_id, info.get(c.advisory_id, none).aliases, info.get(c.advisory_id, none).upstream)
+        for _, c, _ in hits
+    )
     seen: set[tuple[int, str]] = set()
     out: list[Vulnerability] = []
     for index, candidate, fixed in hits:
@@ -163,17 +167,18 @@ def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[s
         seen.add((index, candidate.advisory_id))
         ref = refs[index]
         assert ref is not None
+        advisory = info.get(candidate.advisory_id, none)
         out.append(
             Vulnerability(
                 id=candidate.advisory_id,
-                aliases=candidate.aliases,
+                aliases=advisory.aliases,
                 key=keyed[candidate.advisory_id],
-                severity=candidate.severity,
+                severity=candidate.severity or advisory.severity,
                 package=names[index],
                 installed_version=ref.version,
                 fixed_version=fixed,
                 component_index=index,
-                summary=candidate.summary,
+                summary=advisory.summary,
             )
         )
     return out

@@ -165,11 +165,11 @@ def _merge(
                 touched[digest].add(key)
     kept: dict[str, list[tuple[str, str]]] = {d: [] for d in fresh}
     for chunk in _chunks(fresh):
-        for keys in _chunks({k for d in chunk for k in touched[d]}):
+        for key_chunk in _chunks({k for d in chunk for k in touched[d]}):
             for digest, advisory_id, key in conn.execute(
                 select(iv.c.config_digest, iv.c.advisory_id, iv.c.vuln_key)
                 .distinct()
-                .where(iv.c.config_digest.in_(chunk), iv.c.vuln_key.in_(keys))
+                .where(iv.c.config_digest.in_(chunk), iv.c.vuln_key.in_(key_chunk))
             ):
                 if key in touched[digest]:
                     kept[digest].append((advisory_id, key))
