@@ -26,10 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from bench.vulndb.generate import AdvisoryGenerator, Universe, image_components, write_zip  # noqa: E402
-from bench.vulndb.store import bulk_record, ensure_project  # noqa: E402
+from bench.vulndb.store import IMAGE_COLUMNS, bulk_record, copy_rows, ensure_project, image_row  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from openhss.store import Database  # noqa: E402
+from openhss.store import (
+    Database,
+    tables,
+)
 from openhss.store.tables import advisory_packages, image_vulnerabilities  # noqa: E402
 from openhss.vulndb import matching  # noqa: E402
 from openhss.vulndb.ecosystems import advisory_match_ecosystem, normalise_name  # noqa: E402
@@ -341,28 +344,37 @@ def update_and_rematch(args: argparse.Namespace, db: Database, universe: Univers
 
 
 def check_bulk(db: Database, universe: Universe, args: argparse.Namespace) -> None:
-    """The bulk path writes what record_scan writes: compare one image both ways."""
+    """The bulk path writes what record_scan writes: store one image both ways, compare every row."""
     comps = _sbom(universe, random.Random(1), args.sbom_size)
     bulk_record(db, [(digest("check-bulk"), comps)], 10**9)
+    with db.begin(write=True) as conn:
+        copy_rows(conn, "images", IMAGE_COLUMNS, [image_row(digest("check-scan"), 10**9 + 1)])
     record_scan(db, ImageScan(digest("check-scan"), comps, distro="debian:12"))
-    got: list[set[tuple[Any, ...]]] = []
+    iv, sc, ic = image_vulnerabilities, tables.sbom_components, tables.image_components
+    im, sb = tables.images, tables.sboms
+    # When each was stored differs; what was concluded must not.
+    unstamped = ("id", "image_name", "config_digest", "latest_scan_ms")
+    queries = {
+        "image_vulnerabilities": (iv, [c for c in iv.c if c.name != "config_digest"]),
+        "sbom_components": (sc, [c for c in sc.c if c.name != "config_digest"]),
+        "image_components": (ic, [ic.c.name_id]),
+        "images": (im, [im.c[n] for n in IMAGE_COLUMNS if n not in unstamped]),
+        "sboms": (sb, [c for c in sb.c if c.name not in ("config_digest", "scanned_ms")]),
+    }
     with db.begin() as conn:
-        for label in ("check-bulk", "check-scan"):
-            got.append(
-                set(
-                    conn.execute(
-                        select(
-                            image_vulnerabilities.c.advisory_id,
-                            image_vulnerabilities.c.idx,
-                            image_vulnerabilities.c.vuln_key,
-                            image_vulnerabilities.c.severity,
-                            image_vulnerabilities.c.fixed_version,
-                        ).where(image_vulnerabilities.c.config_digest == digest(label))
-                    )
+        for name, (table, columns) in queries.items():
+            got = [
+                sorted(
+                    tuple(r)
+                    for r in conn.execute(select(*columns).where(table.c.config_digest == digest(label)))
                 )
-            )
-    if got[0] != got[1]:
-        raise SystemExit(f"bulk store differs from record_scan: {len(got[0] ^ got[1])} rows")
+                for label in ("check-bulk", "check-scan")
+            ]
+            if got[0] != got[1] or not got[0]:
+                raise SystemExit(
+                    f"bulk store differs from record_scan in {name}: {got[0][:3]} vs {got[1][:3]}"
+                )
+    say(f"bulk store checked against record_scan: {len(comps)} components, every table equal")
 
 
 if __name__ == "__main__":
