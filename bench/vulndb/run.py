@@ -29,7 +29,7 @@ from bench.vulndb.generate import AdvisoryGenerator, Universe, image_components,
 from bench.vulndb.store import IMAGE_COLUMNS, bulk_record, copy_rows, ensure_project, image_row  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from openhss.store import (
+from openhss.store import (  # noqa: E402
     Database,
     tables,
 )
