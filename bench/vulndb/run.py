@@ -304,6 +304,7 @@ def _sbom(universe: Universe, rng: random.Random, size: int) -> tuple[Any, ...]:
 
 
 def fleet(args: argparse.Namespace, db: Database, universe: Universe, rng: random.Random) -> None:
+    ensure_project(db)
     say(f"storing {args.sboms:,} SBOMs of {args.sbom_size} components")
     t = time.perf_counter()
     batch = 200
