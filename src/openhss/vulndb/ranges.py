@@ -100,6 +100,16 @@ class CompiledRange:
     limits: tuple[VersionKey, ...] = ()
     """`limit` events: when present, only versions below one of them can be affected."""
 
+    def covers(self, v: VersionKey) -> bool:
+        """`contains(v).affected`, without building the verdict (compiling asks this of every listed version)."""
+        if self.limits and not any(v < limit for limit in self.limits):
+            return False
+        keys, kinds = self.keys, self.kinds
+        i = bisect.bisect_right(keys, v)
+        while i and kinds[i - 1] == _LAST_AFFECTED and not (keys[i - 1] < v):
+            i -= 1
+        return self.from_zero if i == 0 else kinds[i - 1] == _INTRODUCED
+
     def contains(self, v: VersionKey) -> Verdict:
         """The OSV schema's range evaluation for the parsed installed version `v`."""
         if self.limits and not any(v < limit for limit in self.limits):
@@ -246,7 +256,7 @@ def compile_affected(
                 raise UnknownEcosystem(eco)
             ranges.append(compile_range(r, scheme, skipped))
     listed: Sequence[str] = [v for v in _list(affected.get("versions")) if isinstance(v, str)]
-    own = [r for r in ranges if r.scheme is scheme] if prune else []
+    own = [r.covers for r in ranges if r.scheme is scheme] if prune else []
     extra: list[str] = []
     keys: set[Any] = set()
     if scheme is not None:
@@ -257,7 +267,10 @@ def compile_affected(
                 skipped.append(v)
                 extra.append(v)
                 continue
-            if not any(r.contains(key).affected for r in own):
+            for covers in own:
+                if covers(key):
+                    break
+            else:
                 extra.append(v)
                 keys.add(key)
     else:
