@@ -51,7 +51,7 @@ def _import(context: ServerContext, path: Path, source: str) -> ImportStats:
         stats = knowledge.import_records(
             read_source(path), source, progress=lambda n: progress.advance(task, n)
         )
-    rematched = rematch(context.db, stats.changed_packages)
+    rematched = rematch(context.db, stats.changed_packages, stats.changed_advisories)
     click.echo(
         f"{source}: {stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
         f"{stats.withdrawn} withdrawn; {rematched} images re-matched"

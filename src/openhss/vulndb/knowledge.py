@@ -36,6 +36,8 @@ class ImportStats:
     """Records that could not be read (where and why), skipped."""
     changed_packages: set[PackageKey] = field(default_factory=set)
     """Packages whose advisories changed: the SBOMs holding them must be re-matched."""
+    changed_advisories: set[str] = field(default_factory=set)
+    """Advisories added, updated or removed: the only ones whose matches can differ."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class Knowledge:
             else:
                 stats.added += 1
             fresh.append(advisory)
+        stats.changed_advisories.update(replace)
+        stats.changed_advisories.update(a.id for a in fresh)
         if replace:
             old = conn.execute(
                 select(advisory_packages.c.match_ecosystem, advisory_packages.c.name).where(

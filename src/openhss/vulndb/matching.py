@@ -66,8 +66,11 @@ def _ids(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def candidates(conn: Connection, keys: Iterable[PackageKey]) -> dict[PackageKey, list[Candidate]]:
-    """Every stored advisory package entry for each (match ecosystem, name).
+def candidates(
+    conn: Connection, keys: Iterable[PackageKey], only: Collection[str] | None = None
+) -> dict[PackageKey, list[Candidate]]:
+    """Every stored advisory package entry for each (match ecosystem, name) (of the advisories in
+    `only`, when given: nothing else is compiled).
 
     Rows come from the covering index alone, one query per ecosystem and chunk of names; ranges text
     is long (OSV lists every affected version) and the same across matches, so only entries whose
@@ -81,11 +84,12 @@ def candidates(conn: Connection, keys: Iterable[PackageKey]) -> dict[PackageKey,
     queried: list[tuple[str, int]] = []  # (match ecosystem, rows read so far) after each query
     for ecosystem, names in by_ecosystem.items():
         for start in range(0, len(names), _CHUNK):
-            rows += conn.execute(
+            got = conn.execute(
                 select(
                     p.c.id, p.c.name, p.c.ecosystem, p.c.ranges_digest, p.c.severity, p.c.advisory_id
                 ).where(p.c.match_ecosystem == ecosystem, p.c.name.in_(names[start : start + _CHUNK]))
             ).all()
+            rows += got if only is None else [r for r in got if r[5] in only]
             queried.append((ecosystem, len(rows)))
     compiled: dict[int, CompiledAffected | None] = {}
     missing: list[int] = []
@@ -134,10 +138,16 @@ def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryI
     return info
 
 
-def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[str]) -> list[Vulnerability]:
-    """Vulnerabilities of the components whose refs are given (index-aligned with `names`)."""
+def match(
+    conn: Connection,
+    refs: Sequence[PackageRef | None],
+    names: Sequence[str],
+    only: Collection[str] | None = None,
+) -> list[Vulnerability]:
+    """Vulnerabilities of the components whose refs are given (index-aligned with `names`); with
+    `only`, just those of these advisories (merge keys are then among them alone)."""
     keys = {(r.match_ecosystem, r.name) for r in refs if r is not None}
-    known = candidates(conn, keys)
+    known = candidates(conn, keys, only)
     hits: list[tuple[int, Candidate, str]] = []
     for index, ref in enumerate(refs):
         if ref is None:

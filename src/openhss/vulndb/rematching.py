@@ -10,7 +10,14 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from openhss.severity import severity_level
 from openhss.store import Database
-from openhss.store.tables import advisory_nodes, image_vulnerabilities, images, sbom_components, sboms
+from openhss.store.tables import (
+    advisory_nodes,
+    advisory_packages,
+    image_vulnerabilities,
+    images,
+    sbom_components,
+    sboms,
+)
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.knowledge import PackageKey
 from openhss.vulndb.matching import match
@@ -19,12 +26,19 @@ from openhss.vulndb.merging import merge_keys_by_nodes
 _CHUNK = 400
 
 
-def rematch(db: Database, changed: Iterable[PackageKey], batch: int = 500) -> int:
+def rematch(
+    db: Database,
+    changed: Iterable[PackageKey],
+    advisories: Collection[str] | None = None,
+    batch: int = 500,
+) -> int:
     """Re-match the stored SBOMs holding any changed package; returns how many images were re-matched.
 
-    Only the components whose package changed are matched again; an image whose matches on them
-    change (before or after) gets those matches replaced, the merge groups they touch recomputed and
-    its counts and severity updated. Nothing is pulled or re-scanned.
+    Only the components whose package changed are matched again, and only against the changed
+    `advisories` when the import says which (`ImportStats.changed_advisories`; an advisory whose
+    record did not change matches exactly as before). An image whose matches on them change (before
+    or after) gets those matches replaced, the merge groups they touch recomputed and its counts and
+    severity updated. Nothing is pulled or re-scanned.
     """
     by_ecosystem = names_by_ecosystem(changed)
     digests: set[str] = set()
@@ -43,7 +57,7 @@ def rematch(db: Database, changed: Iterable[PackageKey], batch: int = 500) -> in
     ordered = sorted(digests)
     for start in range(0, len(ordered), batch):
         with db.begin(write=True) as conn:
-            _rematch_batch(conn, ordered[start : start + batch], by_ecosystem)
+            _rematch_batch(conn, ordered[start : start + batch], by_ecosystem, advisories)
     return len(ordered)
 
 
@@ -65,7 +79,12 @@ def _chunks(items: Collection[str]) -> Iterable[list[str]]:
         yield ordered[start : start + _CHUNK]
 
 
-def _rematch_batch(conn: Connection, digests: list[str], by_ecosystem: list[tuple[str, list[str]]]) -> None:
+def _rematch_batch(
+    conn: Connection,
+    digests: list[str],
+    by_ecosystem: list[tuple[str, list[str]]],
+    advisories: Collection[str] | None,
+) -> None:
     """Re-match a batch of images in one transaction: one match over the batch's distinct components."""
     sc, iv = sbom_components, image_vulnerabilities
     affected: dict[str, list[tuple[int, PackageRef]]] = {}
@@ -89,7 +108,8 @@ def _rematch_batch(conn: Connection, digests: list[str], by_ecosystem: list[tupl
                 .join(sc, (sc.c.config_digest == iv.c.config_digest) & (sc.c.idx == iv.c.idx))
                 .where(*where)
             ):
-                stale.setdefault(digest, []).append((idx, advisory_id, key))
+                if advisories is None or advisory_id in advisories:
+                    stale.setdefault(digest, []).append((idx, advisory_id, key))
     # The fleet shares versions: match each distinct (package, version) once.
     refs: dict[PackageRef, int] = {}
     for comps in affected.values():
@@ -97,7 +117,7 @@ def _rematch_batch(conn: Connection, digests: list[str], by_ecosystem: list[tupl
             refs.setdefault(ref, len(refs))
     unique: list[PackageRef | None] = list(refs)
     hits: dict[int, list[Vulnerability]] = {}
-    for v in match(conn, unique, [r.name for r in refs]):
+    for v in match(conn, unique, [r.name for r in refs], advisories):
         hits.setdefault(v.component_index, []).append(v)
     fresh: dict[str, list[tuple[int, Vulnerability]]] = {}
     for digest, comps in affected.items():
@@ -108,11 +128,15 @@ def _rematch_batch(conn: Connection, digests: list[str], by_ecosystem: list[tupl
             fresh[digest] = found
     if not fresh:
         return
-    old = sorted({(d, idx) for d in fresh for idx, _, _ in stale.get(d, ())})
+    old = sorted({(d, a, idx) for d in fresh for idx, a, _ in stale.get(d, ())})
     if old:
         conn.execute(
-            delete(iv).where(iv.c.config_digest == bindparam("d"), iv.c.idx == bindparam("i")),
-            [{"d": d, "i": i} for d, i in old],
+            delete(iv).where(
+                iv.c.config_digest == bindparam("d"),
+                iv.c.advisory_id == bindparam("a"),
+                iv.c.idx == bindparam("i"),
+            ),
+            [{"d": d, "a": a, "i": i} for d, a, i in old],
         )
     _merge(conn, fresh, stale)
     apply_verdicts(conn, sorted(fresh))
@@ -154,25 +178,43 @@ def _merge(
                 select(advisory_nodes.c.advisory_id).distinct().where(advisory_nodes.c.node.in_(chunk))
             ).scalars()
         )
-    touched: dict[str, set[str]] = {d: {key for _, _, key in stale.get(d, ())} for d in fresh}
-    for chunk in _chunks(fresh):
-        for ids in _chunks(linked):
-            for digest, key in conn.execute(
-                select(iv.c.config_digest, iv.c.vuln_key)
+    # A stored match of a linked advisory is on a component of one of its packages: look there
+    # (by the component index, as for the changed packages) rather than probe every image for
+    # every linked id.
+    linked_keys: set[PackageKey] = set()
+    for ids in _chunks(linked):
+        linked_keys.update(
+            conn.execute(
+                select(advisory_packages.c.match_ecosystem, advisory_packages.c.name)
                 .distinct()
-                .where(iv.c.config_digest.in_(chunk), iv.c.advisory_id.in_(ids))
-            ):
-                touched[digest].add(key)
-    kept: dict[str, list[tuple[str, str]]] = {d: [] for d in fresh}
+                .where(advisory_packages.c.advisory_id.in_(ids))
+            ).all()
+        )
+    touched: dict[str, set[str]] = {d: {key for _, _, key in stale.get(d, ())} for d in fresh}
+    sc = sbom_components
     for chunk in _chunks(fresh):
-        for key_chunk in _chunks({k for d in chunk for k in touched[d]}):
+        for ecosystem, names in names_by_ecosystem(linked_keys):
             for digest, advisory_id, key in conn.execute(
                 select(iv.c.config_digest, iv.c.advisory_id, iv.c.vuln_key)
-                .distinct()
-                .where(iv.c.config_digest.in_(chunk), iv.c.vuln_key.in_(key_chunk))
+                .join(sc, (sc.c.config_digest == iv.c.config_digest) & (sc.c.idx == iv.c.idx))
+                .where(
+                    sc.c.config_digest.in_(chunk),
+                    sc.c.match_ecosystem == ecosystem,
+                    sc.c.match_name.in_(names),
+                )
             ):
-                if key in touched[digest]:
-                    kept[digest].append((advisory_id, key))
+                if advisory_id in linked:
+                    touched[digest].add(key)
+    kept: dict[str, list[tuple[str, str]]] = {d: [] for d in fresh}
+    by_key = (
+        select(iv.c.advisory_id, iv.c.vuln_key)
+        .distinct()
+        .where(iv.c.config_digest == bindparam("d"), iv.c.vuln_key.in_(bindparam("k", expanding=True)))
+    )
+    for digest in sorted(fresh):
+        wanted = sorted(touched[digest])
+        for start in range(0, len(wanted), _CHUNK):
+            kept[digest] += conn.execute(by_key, {"d": digest, "k": wanted[start : start + _CHUNK]}).all()
     _nodes(conn, {a for rows in kept.values() for a, _ in rows}, nodes)
     inserts: list[dict[str, Any]] = []
     rekeys: list[dict[str, Any]] = []
