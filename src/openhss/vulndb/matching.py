@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from openhss.store.tables import advisories, advisory_packages
 from openhss.vulndb.interface import PackageRef, Vulnerability
@@ -45,6 +45,19 @@ class AdvisoryInfo(NamedTuple):
     severity: str
     summary: str
 
+
+# Statements built once, with expanding parameters: coercing hundreds of literal names into bound
+# parameters on every call cost as much as the query itself.
+_P, _A = advisory_packages, advisories
+_ENTRIES = select(
+    _P.c.id, _P.c.name, _P.c.ecosystem, _P.c.ranges_digest, _P.c.severity, _P.c.advisory_id
+).where(_P.c.match_ecosystem == bindparam("eco"), _P.c.name.in_(bindparam("names", expanding=True)))
+_RANGES = select(_P.c.id, _P.c.ecosystem, _P.c.ranges_digest, _P.c.ranges).where(
+    _P.c.id.in_(bindparam("ids", expanding=True))
+)
+_ADVISORIES = select(_A.c.id, _A.c.aliases, _A.c.upstream, _A.c.severity, _A.c.summary).where(
+    _A.c.id.in_(bindparam("ids", expanding=True))
+)
 
 # (ecosystem, ranges digest) -> compiled entry. Content-addressed, so it holds across databases and
 # imports with no invalidation; emptied when it grows past the limit.
@@ -79,16 +92,11 @@ def candidates(
     by_ecosystem: dict[str, list[str]] = {}
     for ecosystem, name in sorted(set(keys)):
         by_ecosystem.setdefault(ecosystem, []).append(name)
-    p = advisory_packages
     rows: list[Any] = []
     queried: list[tuple[str, int]] = []  # (match ecosystem, rows read so far) after each query
     for ecosystem, names in by_ecosystem.items():
         for start in range(0, len(names), _CHUNK):
-            got = conn.execute(
-                select(
-                    p.c.id, p.c.name, p.c.ecosystem, p.c.ranges_digest, p.c.severity, p.c.advisory_id
-                ).where(p.c.match_ecosystem == ecosystem, p.c.name.in_(names[start : start + _CHUNK]))
-            ).all()
+            got = conn.execute(_ENTRIES, {"eco": ecosystem, "names": names[start : start + _CHUNK]}).all()
             rows += got if only is None else [r for r in got if r[5] in only]
             queried.append((ecosystem, len(rows)))
     compiled: dict[int, CompiledAffected | None] = {}
@@ -104,9 +112,7 @@ def candidates(
             _COMPILED.clear()
         for start in range(0, len(missing), _CHUNK):
             for entry_id, ecosystem, digest, ranges in conn.execute(
-                select(p.c.id, p.c.ecosystem, p.c.ranges_digest, p.c.ranges).where(
-                    p.c.id.in_(missing[start : start + _CHUNK])
-                )
+                _RANGES, {"ids": missing[start : start + _CHUNK]}
             ):
                 entry = _compile(ecosystem, ranges)
                 compiled[entry_id] = entry
@@ -125,14 +131,11 @@ def candidates(
 
 def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
     """Aliases, upstream ids, severity and summary of each stored advisory in `ids`."""
-    a = advisories
     ordered = sorted(ids)
     info: dict[str, AdvisoryInfo] = {}
     for start in range(0, len(ordered), _CHUNK):
         for advisory_id, aliases, upstream, severity, summary in conn.execute(
-            select(a.c.id, a.c.aliases, a.c.upstream, a.c.severity, a.c.summary).where(
-                a.c.id.in_(ordered[start : start + _CHUNK])
-            )
+            _ADVISORIES, {"ids": ordered[start : start + _CHUNK]}
         ):
             info[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
     return info
