@@ -12,7 +12,8 @@ from openhss.store import Database
 from openhss.store.tables import image_vulnerabilities
 from openhss.vulndb.knowledge import Knowledge
 from openhss.vulndb.osv import read_source
-from openhss.vulndb.scans import ImageScan, ScannedComponent, record_scan, rematch, stored_vulnerability_count
+from openhss.vulndb.rematching import rematch
+from openhss.vulndb.scans import ImageScan, ScannedComponent, record_scan, stored_vulnerability_count
 
 
 def _osv(
@@ -92,4 +93,34 @@ def test_rematch_equals_a_fresh_match(database_url: str, tmp_path: Path) -> None
         assert _rows(db, digest) == _rows(db, fresh), digest
         with db.begin() as conn:
             assert stored_vulnerability_count(conn, digest) == stored_vulnerability_count(conn, fresh)
+    db.close()
+
+
+def test_a_withdrawn_bridge_splits_a_merged_vulnerability(database_url: str, tmp_path: Path) -> None:
+    db = Database(database_url)
+    _import(
+        db,
+        tmp_path,
+        "first",
+        [
+            _osv("GHSA-a", "alpha", "2.0", aliases=["CVE-2024-1"]),
+            _osv("GHSA-b", "beta", "2.0", aliases=["CVE-2024-2"]),
+            _osv("GHSA-c", "gamma", "2.0", aliases=["CVE-2024-1", "CVE-2024-2"]),
+        ],
+    )
+    comps = _components(("alpha", "1.0"), ("beta", "1.0"), ("gamma", "1.0"))
+    record_scan(db, ImageScan("sha256:1", comps))
+    with db.begin() as conn:
+        assert stored_vulnerability_count(conn, "sha256:1") == 1
+    changed = _import(
+        db,
+        tmp_path,
+        "second",
+        [_osv("GHSA-c", "gamma", "2.0", modified="2024-02-01T00:00:00Z", withdrawn="2024-02-01T00:00:00Z")],
+    )
+    assert rematch(db, changed) == 1
+    record_scan(db, ImageScan("sha256:fresh", comps))
+    assert _rows(db, "sha256:1") == _rows(db, "sha256:fresh")
+    with db.begin() as conn:
+        assert stored_vulnerability_count(conn, "sha256:1") == 2
     db.close()

@@ -12,7 +12,7 @@ import pytest
 from openhss.api.context import ServerContext
 from openhss.vulndb.knowledge import Knowledge
 from openhss.vulndb.osv import read_source
-from openhss.vulndb.scans import rematch
+from openhss.vulndb.rematching import rematch
 from tests.conftest import Account
 from tests.support.fleet import FleetHost, digest, enroll, image, post
 from tests.support.server import LiveServer

@@ -16,7 +16,7 @@ from openhss.cli._context import open_context
 from openhss.vulndb.download import Fetched, default_urls, fetch, remember
 from openhss.vulndb.knowledge import ImportStats, Knowledge
 from openhss.vulndb.osv import read_source
-from openhss.vulndb.scans import rematch
+from openhss.vulndb.rematching import rematch
 
 
 @click.group("db")
@@ -51,7 +51,7 @@ def _import(context: ServerContext, path: Path, source: str) -> ImportStats:
         stats = knowledge.import_records(
             read_source(path), source, progress=lambda n: progress.advance(task, n)
         )
-    rematched = rematch(context.db, stats.changed_packages)
+    rematched = rematch(context.db, stats.changed_packages, stats.changed_advisories)
     click.echo(
         f"{source}: {stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged, "
         f"{stats.withdrawn} withdrawn; {rematched} images re-matched"

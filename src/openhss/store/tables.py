@@ -335,6 +335,17 @@ advisory_packages = Table(
     Index("ix_advisory_packages_advisory_id", "advisory_id"),
 )
 
+# Each advisory's merge nodes (its own id, its aliases, a single upstream id): the ids by which
+# advisories of one image count as one vulnerability. Indexed by node so re-matching finds which of
+# an image's stored matches a new advisory merges with, without reading all of them.
+advisory_nodes = Table(
+    "advisory_nodes",
+    metadata,
+    Column("advisory_id", String(128), ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True),
+    Column("node", Text, primary_key=True),
+    Index("ix_advisory_nodes_node", "node", "advisory_id"),
+)
+
 vulndb_sources = Table(
     "vulndb_sources",
     metadata,
@@ -390,6 +401,9 @@ image_vulnerabilities = Table(
     Column("fixed_version", String(256), nullable=False),
     # Re-matching finds and replaces an image's matches by component, not by advisory.
     Index("ix_image_vulnerabilities_config_digest_idx", "config_digest", "idx"),
+    # Re-matching recomputes only the merge groups a change touches (rows by key) and then counts
+    # and rates the image with one aggregate over this index, not by reading every match.
+    Index("ix_image_vulnerabilities_config_digest_key", "config_digest", "vuln_key", "severity"),
 )
 
 # --- substring search: which columns have a trigram index --------------------------------------

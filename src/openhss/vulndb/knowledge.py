@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from openhss.store import Database
-from openhss.store.tables import advisories, advisory_packages, vulndb_sources
+from openhss.store.tables import advisories, advisory_nodes, advisory_packages, vulndb_sources
 from openhss.vulndb.interface import Advisory, InvalidAdvisory
+from openhss.vulndb.merging import merge_nodes
 from openhss.vulndb.osv import parse_record
 
 PackageKey = tuple[str, str]
@@ -35,6 +36,8 @@ class ImportStats:
     """Records that could not be read (where and why), skipped."""
     changed_packages: set[PackageKey] = field(default_factory=set)
     """Packages whose advisories changed: the SBOMs holding them must be re-matched."""
+    changed_advisories: set[str] = field(default_factory=set)
+    """Advisories added, updated or removed: the only ones whose matches can differ."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class Knowledge:
             else:
                 stats.added += 1
             fresh.append(advisory)
+        stats.changed_advisories.update(replace)
+        stats.changed_advisories.update(a.id for a in fresh)
         if replace:
             old = conn.execute(
                 select(advisory_packages.c.match_ecosystem, advisory_packages.c.name).where(
@@ -132,6 +137,7 @@ class Knowledge:
             ).all()
             stats.changed_packages.update((r[0], r[1]) for r in old)
             conn.execute(delete(advisory_packages).where(advisory_packages.c.advisory_id.in_(replace)))
+            conn.execute(delete(advisory_nodes).where(advisory_nodes.c.advisory_id.in_(replace)))
             withdrawn = [a.id for a in batch if a.withdrawn and a.id in stored]
             if withdrawn:
                 conn.execute(delete(advisories).where(advisories.c.id.in_(withdrawn)))
@@ -161,6 +167,13 @@ class Knowledge:
         ]
         if added:
             conn.execute(insert(advisories), added)
+        nodes = [
+            {"advisory_id": advisory.id, "node": node}
+            for advisory in fresh
+            for node in sorted(merge_nodes(advisory.id, advisory.aliases, advisory.upstream))
+        ]
+        if nodes:
+            conn.execute(insert(advisory_nodes), nodes)
         rows = [
             {
                 "advisory_id": advisory.id,

@@ -2,21 +2,23 @@
 
 The store's index narrows 300,000 advisories to the few that name a component's package; each
 candidate's ranges are compiled once (cached by their digest) and evaluated with the ecosystem's
-own comparator.
+own comparator. What a result shows of an advisory (aliases, summary, severity) is read only for the
+advisories that matched.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from openhss.store.tables import advisories, advisory_packages
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.knowledge import PackageKey
+from openhss.vulndb.merging import merge_keys
 from openhss.vulndb.ranges import CompiledAffected, InstalledVersion, compile_affected
 from openhss.vulndb.versions import UnknownEcosystem
 
@@ -25,17 +27,37 @@ _CACHE_LIMIT = 200_000
 
 
 class Candidate(NamedTuple):
-    """An advisory naming a package, with what matching needs of it (a tuple: thousands per match)."""
+    """An advisory entry naming a package, with what evaluating it needs (a tuple: thousands per match)."""
 
     advisory_id: str
-    aliases: tuple[str, ...]
-    upstream: tuple[str, ...]
     severity: str
-    summary: str
+    """The distribution's own severity for the package, empty when the advisory's applies."""
     ecosystem: str
     compiled: CompiledAffected | None
     """The entry's ranges compiled; None when its ecosystem has no version scheme here."""
 
+
+class AdvisoryInfo(NamedTuple):
+    """What a match shows of its advisory."""
+
+    aliases: tuple[str, ...]
+    upstream: tuple[str, ...]
+    severity: str
+    summary: str
+
+
+# Statements built once, with expanding parameters: coercing hundreds of literal names into bound
+# parameters on every call cost as much as the query itself.
+_P, _A = advisory_packages, advisories
+_ENTRIES = select(
+    _P.c.id, _P.c.name, _P.c.ecosystem, _P.c.ranges_digest, _P.c.severity, _P.c.advisory_id
+).where(_P.c.match_ecosystem == bindparam("eco"), _P.c.name.in_(bindparam("names", expanding=True)))
+_RANGES = select(_P.c.id, _P.c.ecosystem, _P.c.ranges_digest, _P.c.ranges).where(
+    _P.c.id.in_(bindparam("ids", expanding=True))
+)
+_ADVISORIES = select(_A.c.id, _A.c.aliases, _A.c.upstream, _A.c.severity, _A.c.summary).where(
+    _A.c.id.in_(bindparam("ids", expanding=True))
+)
 
 # (ecosystem, ranges digest) -> compiled entry. Content-addressed, so it holds across databases and
 # imports with no invalidation; emptied when it grows past the limit.
@@ -57,39 +79,29 @@ def _ids(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def candidates(conn: Connection, keys: Iterable[PackageKey]) -> dict[PackageKey, list[Candidate]]:
-    """Every stored advisory package entry for each (match ecosystem, name).
+def candidates(
+    conn: Connection, keys: Iterable[PackageKey], only: Collection[str] | None = None
+) -> dict[PackageKey, list[Candidate]]:
+    """Every stored advisory package entry for each (match ecosystem, name) (of the advisories in
+    `only`, when given: nothing else is compiled).
 
-    Ranges text is long (OSV lists every affected version) and the same across matches, so rows are
-    read without it and only entries whose compiled form is not cached are read again in full.
+    Rows come from the covering index alone, one query per ecosystem and chunk of names; ranges text
+    is long (OSV lists every affected version) and the same across matches, so only entries whose
+    compiled form is not cached are read again in full.
     """
     by_ecosystem: dict[str, list[str]] = {}
     for ecosystem, name in sorted(set(keys)):
         by_ecosystem.setdefault(ecosystem, []).append(name)
-    p, a = advisory_packages, advisories
-    rows: list[tuple[Any, ...]] = []
+    rows: list[Any] = []
+    queried: list[tuple[str, int]] = []  # (match ecosystem, rows read so far) after each query
     for ecosystem, names in by_ecosystem.items():
         for start in range(0, len(names), _CHUNK):
-            rows += conn.execute(
-                select(
-                    p.c.id.label("entry_id"),
-                    p.c.match_ecosystem,
-                    p.c.name,
-                    p.c.ecosystem,
-                    p.c.ranges_digest,
-                    p.c.severity,
-                    a.c.id,
-                    a.c.aliases,
-                    a.c.upstream,
-                    a.c.severity.label("advisory_severity"),
-                    a.c.summary,
-                )
-                .join(a, a.c.id == p.c.advisory_id)
-                .where(p.c.match_ecosystem == ecosystem, p.c.name.in_(names[start : start + _CHUNK]))
-            ).all()
+            got = conn.execute(_ENTRIES, {"eco": ecosystem, "names": names[start : start + _CHUNK]}).all()
+            rows += got if only is None else [r for r in got if r[5] in only]
+            queried.append((ecosystem, len(rows)))
     compiled: dict[int, CompiledAffected | None] = {}
     missing: list[int] = []
-    for entry_id, _, _, ecosystem, digest, *_ in rows:
+    for entry_id, _, ecosystem, digest, *_ in rows:
         cached = _COMPILED.get((ecosystem, digest), _MISSING) if digest else _MISSING
         if cached is _MISSING:
             missing.append(entry_id)
@@ -100,46 +112,45 @@ def candidates(conn: Connection, keys: Iterable[PackageKey]) -> dict[PackageKey,
             _COMPILED.clear()
         for start in range(0, len(missing), _CHUNK):
             for entry_id, ecosystem, digest, ranges in conn.execute(
-                select(p.c.id, p.c.ecosystem, p.c.ranges_digest, p.c.ranges).where(
-                    p.c.id.in_(missing[start : start + _CHUNK])
-                )
+                _RANGES, {"ids": missing[start : start + _CHUNK]}
             ):
                 entry = _compile(ecosystem, ranges)
                 compiled[entry_id] = entry
                 if digest:
                     _COMPILED[(ecosystem, digest)] = entry
     found: dict[PackageKey, list[Candidate]] = {}
-    for (
-        entry_id,
-        match_ecosystem,
-        name,
-        ecosystem,
-        _,
-        severity,
-        aid,
-        aliases,
-        upstream,
-        a_sev,
-        summary,
-    ) in rows:
-        found.setdefault((match_ecosystem, name), []).append(
-            Candidate(
-                advisory_id=aid,
-                aliases=_ids(aliases),
-                upstream=_ids(upstream),
-                severity=severity or a_sev,
-                summary=summary,
-                ecosystem=ecosystem,
-                compiled=compiled[entry_id],
+    begin = 0
+    for ecosystem, end in queried:
+        for entry_id, name, eco, _, severity, advisory_id in rows[begin:end]:
+            found.setdefault((ecosystem, name), []).append(
+                Candidate(advisory_id, severity, eco, compiled[entry_id])
             )
-        )
+        begin = end
     return found
 
 
-def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[str]) -> list[Vulnerability]:
-    """Vulnerabilities of the components whose refs are given (index-aligned with `names`)."""
+def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
+    """Aliases, upstream ids, severity and summary of each stored advisory in `ids`."""
+    ordered = sorted(ids)
+    info: dict[str, AdvisoryInfo] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        for advisory_id, aliases, upstream, severity, summary in conn.execute(
+            _ADVISORIES, {"ids": ordered[start : start + _CHUNK]}
+        ):
+            info[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
+    return info
+
+
+def match(
+    conn: Connection,
+    refs: Sequence[PackageRef | None],
+    names: Sequence[str],
+    only: Collection[str] | None = None,
+) -> list[Vulnerability]:
+    """Vulnerabilities of the components whose refs are given (index-aligned with `names`); with
+    `only`, just those of these advisories (merge keys are then among them alone)."""
     keys = {(r.match_ecosystem, r.name) for r in refs if r is not None}
-    known = candidates(conn, keys)
+    known = candidates(conn, keys, only)
     hits: list[tuple[int, Candidate, str]] = []
     for index, ref in enumerate(refs):
         if ref is None:
@@ -152,7 +163,14 @@ def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[s
             verdict = compiled.evaluate(installed)
             if verdict.affected:
                 hits.append((index, candidate, verdict.fixed or ""))
-    keyed = merge_keys((c.advisory_id, c.aliases, c.upstream) for _, c, _ in hits)
+    info = advisory_info(conn, {c.advisory_id for _, c, _ in hits})
+    # An entry's advisory is always stored with it (same transaction); the default only guards a
+    # read that raced a removal.
+    none = AdvisoryInfo((), (), "Unknown", "")
+    keyed = merge_keys(
+        (c.advisory_id, info.get(c.advisory_id, none).aliases, info.get(c.advisory_id, none).upstream)
+        for _, c, _ in hits
+    )
     seen: set[tuple[int, str]] = set()
     out: list[Vulnerability] = []
     for index, candidate, fixed in hits:
@@ -162,51 +180,18 @@ def match(conn: Connection, refs: Sequence[PackageRef | None], names: Sequence[s
         seen.add((index, candidate.advisory_id))
         ref = refs[index]
         assert ref is not None
+        advisory = info.get(candidate.advisory_id, none)
         out.append(
             Vulnerability(
                 id=candidate.advisory_id,
-                aliases=candidate.aliases,
+                aliases=advisory.aliases,
                 key=keyed[candidate.advisory_id],
-                severity=candidate.severity,
+                severity=candidate.severity or advisory.severity,
                 package=names[index],
                 installed_version=ref.version,
                 fixed_version=fixed,
                 component_index=index,
-                summary=candidate.summary,
+                summary=advisory.summary,
             )
         )
     return out
-
-
-def merge_keys(entries: Iterable[tuple[str, Sequence[str], Sequence[str]]]) -> dict[str, str]:
-    """For each advisory id, the id its vulnerability is counted under.
-
-    Aliases name the same vulnerability (OSV), so ids linked by aliases form one group; a single
-    `upstream` id links too (a distribution's record of one CVE), several do not (a DSA bundling
-    many CVEs is not one vulnerability). A group is counted under its smallest CVE id, else its
-    smallest id.
-    """
-    links: dict[str, set[str]] = {}
-    ids: list[str] = []
-    for advisory_id, aliases, upstream in entries:
-        ids.append(advisory_id)
-        mine = links.setdefault(advisory_id, set())
-        for other in (*aliases, *upstream) if len(upstream) == 1 else aliases:
-            mine.add(other)
-            links.setdefault(other, set()).add(advisory_id)
-    # Connected components by a walk over the (undirected) links.
-    key_of: dict[str, str] = {}
-    for start in links:
-        if start in key_of:
-            continue
-        group = [start]
-        seen = {start}
-        for x in group:
-            for y in links[x]:
-                if y not in seen:
-                    seen.add(y)
-                    group.append(y)
-        key = min((m for m in group if m.startswith("CVE-")), default=min(group))
-        for m in group:
-            key_of[m] = key
-    return {advisory_id: key_of[advisory_id] for advisory_id in ids}

@@ -100,6 +100,16 @@ class CompiledRange:
     limits: tuple[VersionKey, ...] = ()
     """`limit` events: when present, only versions below one of them can be affected."""
 
+    def covers(self, v: VersionKey) -> bool:
+        """`contains(v).affected`, without building the verdict (compiling asks this of every listed version)."""
+        if self.limits and not any(v < limit for limit in self.limits):
+            return False
+        keys, kinds = self.keys, self.kinds
+        i = bisect.bisect_right(keys, v)
+        while i and kinds[i - 1] == _LAST_AFFECTED and not (keys[i - 1] < v):
+            i -= 1
+        return self.from_zero if i == 0 else kinds[i - 1] == _INTRODUCED
+
     def contains(self, v: VersionKey) -> Verdict:
         """The OSV schema's range evaluation for the parsed installed version `v`."""
         if self.limits and not any(v < limit for limit in self.limits):
@@ -124,7 +134,8 @@ class CompiledAffected:
     ranges: tuple[CompiledRange, ...]
     """Its SEMVER and ECOSYSTEM ranges (GIT ranges are left out)."""
     versions: frozenset[str]
-    """The explicit `versions` list, as written."""
+    """The explicit `versions` list, as written, less the versions a range of the ecosystem's own
+    scheme already contains (see `compile_affected`)."""
     version_keys: frozenset[Any] = frozenset()
     """The same versions parsed by the ecosystem's scheme, so `1.0` matches a listed `1.0.0` on PyPI."""
     scheme: VersionScheme | None = None
@@ -208,8 +219,16 @@ def compile_range(range_: Mapping[str, Any], scheme: VersionScheme, skipped: lis
     )
 
 
-def compile_affected(affected: Mapping[str, Any], ecosystem: str | None = None) -> CompiledAffected:
+def compile_affected(
+    affected: Mapping[str, Any], ecosystem: str | None = None, *, prune: bool = True
+) -> CompiledAffected:
     """Compile one OSV `affected[]` entry; `ecosystem` overrides `package.ecosystem`.
+
+    A listed version that a range of the ecosystem's own scheme contains is left out of `versions`
+    (with `prune`, the default): an installed version equal to it, as text or under that scheme,
+    has the same key, so that range already contains it, and ranges are consulted first. OSV's
+    `versions` lists mostly enumerate what the ranges say, so this keeps evaluation and the compiled
+    form small without changing any verdict.
 
     Raises `UnknownEcosystem` only when an ECOSYSTEM range needs a scheme the registry lacks.
     """
@@ -237,17 +256,29 @@ def compile_affected(affected: Mapping[str, Any], ecosystem: str | None = None) 
                 raise UnknownEcosystem(eco)
             ranges.append(compile_range(r, scheme, skipped))
     listed: Sequence[str] = [v for v in _list(affected.get("versions")) if isinstance(v, str)]
+    own = [r.covers for r in ranges if r.scheme is scheme] if prune else []
+    extra: list[str] = []
     keys: set[Any] = set()
     if scheme is not None:
         for v in listed:
             try:
-                keys.add(_parse(scheme, v))
+                key = _parse(scheme, v)
             except InvalidVersion:
                 skipped.append(v)
+                extra.append(v)
+                continue
+            for covers in own:
+                if covers(key):
+                    break
+            else:
+                extra.append(v)
+                keys.add(key)
+    else:
+        extra = list(listed)
     return CompiledAffected(
         ecosystem=eco,
         ranges=tuple(ranges),
-        versions=frozenset(listed),
+        versions=frozenset(extra),
         version_keys=frozenset(keys),
         scheme=scheme,
         skipped=tuple(skipped),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from openhss.vulndb.versions.interface import InvalidVersion, VersionScheme
 
@@ -27,15 +28,18 @@ def _weight(c: str) -> int:
     return ord(c) + 256
 
 
+@lru_cache(maxsize=4096)
+def _run_key(letters: str) -> tuple[int, ...]:
+    # Non-digit runs are few and repeat ('.', '-', '+deb', 'ubuntu'): weigh each once.
+    return (*(_weight(c) for c in letters), 0)
+
+
 def _string_key(s: str) -> tuple[DpkgPart, ...]:
-    parts: list[DpkgPart] = []
-    pos = 0
-    while pos < len(s) or not parts:
-        m = _PART.match(s, pos)
-        assert m is not None  # the pattern matches the empty string
-        letters, digits = m.group(1), m.group(2)
-        parts.append(((*tuple(_weight(c) for c in letters), 0), int(digits) if digits else 0))
-        pos = m.end()
+    # Every match but the last consumes at least one character; the last is the empty match at the
+    # end, a pad that the loop below drops (or, for an empty string, the one part it must have).
+    parts: list[DpkgPart] = [
+        (_run_key(letters), int(digits) if digits else 0) for letters, digits in _PART.findall(s)
+    ]
     # A missing part compares as an empty run followed by the number 0 (a pad).  Past the first
     # part only trailing parts can be pads: drop them and end every key with exactly one, so that
     # "1.0" == "1.0-0", "" == "0" and "1.0~" < "1.0".
