@@ -7,7 +7,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Text, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -222,18 +223,24 @@ def _index_names(conn: Connection, digest: str, names: set[str]) -> None:
     ordered = sorted(names)
     stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(component_names)
     conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]), [{"name": n} for n in ordered])
-    ids: list[int] = []
-    for start in range(0, len(ordered), _CHUNK):
-        ids += (
-            conn.execute(
-                select(component_names.c.id).where(
-                    component_names.c.name.in_(ordered[start : start + _CHUNK])
-                )
-            )
-            .scalars()
-            .all()
-        )
+    ids = _name_ids(conn, ordered)
     conn.execute(insert(image_components), [{"config_digest": digest, "name_id": i} for i in ids])
+
+
+def _name_ids(conn: Connection, names: list[str]) -> list[int]:
+    """The interned ids of `names` (all present)."""
+    column = component_names.c.name
+    if conn.dialect.name == "postgresql":
+        # One array parameter: given a long IN list of VARCHAR parameters PostgreSQL may choose the
+        # pg_trgm GIN index (it serves equality too) and take seconds; `= ANY(array)` keeps to the
+        # unique btree index.
+        wanted = bindparam("names", value=names, type_=ARRAY(Text))
+        return list(conn.execute(select(component_names.c.id).where(column == any_(wanted))).scalars())
+    ids: list[int] = []
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        ids += conn.execute(select(component_names.c.id).where(column.in_(chunk))).scalars().all()
+    return ids
 
 
 def stored_vulnerability_count(conn: Connection, digest: str) -> int:
