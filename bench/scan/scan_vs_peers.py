@@ -109,15 +109,17 @@ def inner(mode: str, tarball: str) -> None:
     from openhss.scan.scanner import read_image
 
     extra: list[Any] = []
+    accounts, build = AccountFilesAnalyzer(), BuildFilesAnalyzer()
     if mode == "full":
         # Rule compilation happens once per process (the agent keeps the analyzer); it is not per image.
-        extra = [MalwareAnalyzer(MalwareConfig()), AccountFilesAnalyzer(), BuildFilesAnalyzer()]
+        extra = [MalwareAnalyzer(MalwareConfig()), accounts, build]
     started, cpu_started = time.perf_counter(), time.process_time()
     scan = read_image(tarball, analyzers=[*all_catalogers(), *extra])
     components = scan.components()
     out: dict[str, Any] = {}
     if mode == "full":
-        files = {**scan.findings_by_path("accounts"), **scan.findings_by_path("build")}
+        # By the analyzers themselves: their names are `baseline-accounts` and `baseline-build-files`.
+        files = {**scan.findings_by_path(accounts), **scan.findings_by_path(build)}
         baseline = evaluate({p: f[0] for p, f in files.items() if f}, scan.config)
         out["unsafe_settings"] = len(baseline.unsafe_settings)
         out["build_risks"] = len(baseline.build_risks)

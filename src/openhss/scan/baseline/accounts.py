@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,11 +15,14 @@ HOSTS_EQUIV = "etc/hosts.equiv"
 ROOT_AUTHORIZED_KEYS = ("root/.ssh/authorized_keys", "root/.ssh/authorized_keys2")
 
 _EXACT = frozenset({PASSWD, SHADOW, GROUP, GSHADOW, HOSTS_EQUIV, *ROOT_AUTHORIZED_KEYS})
+_RHOSTS_NAMES = (".rhosts", ".shosts")
+_RHOSTS_ENDINGS = ("/.rhosts", "/.shosts")
 
 
 def is_rhosts(path: str) -> bool:
     """Whether `path` is a per-user host trust file (`.rhosts`, also the `.shosts` of ssh)."""
-    return posixpath.basename(path) in (".rhosts", ".shosts")
+    # The same as testing the basename, without splitting every path claims() is asked about.
+    return path.endswith(_RHOSTS_ENDINGS) or path in _RHOSTS_NAMES
 
 
 class AccountFilesAnalyzer(Analyzer[LayerFile]):

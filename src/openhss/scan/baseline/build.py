@@ -106,6 +106,9 @@ class BuildFilesAnalyzer(Analyzer[LayerFile]):
     name = "baseline-build-files"
 
     def claims(self, path: str, mode: int, size: int) -> bool:
+        # Most paths fail all three one-call tests; only the rest pay for the precise checks.
+        if not (mode & SETUID_BITS or path.endswith(_CREDENTIAL_ENDINGS) or path.startswith(_CACHE_DIRS)):
+            return path in CREDENTIAL_FILES and credential_kind(path) is not None
         if _ACCOUNTS.claims(path, mode, size):
             return False  # one map holds both analyzers' files: never shadow an account file
         return bool(mode & SETUID_BITS) or credential_kind(path) is not None or cache_kind(path) is not None
