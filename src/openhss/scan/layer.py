@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, is_dataclass, replace
 
 from openhss.scan.blocks import FileRangeSource, RangeHasher, StreamSource
+from openhss.scan.dispatch import AnalyzerIndex
 from openhss.scan.interface import Analyzer, HugeImageError, LayerFile, ScanError
 from openhss.scan.limits import Limits
 from openhss.scan.stream import Budget, MeteredReader, Readable, decompressed
@@ -85,7 +86,7 @@ class LayerWalker:
         image_bytes: Budget,
         notes: list[str],
     ) -> None:
-        self._analyzers = analyzers
+        self._index = AnalyzerIndex(analyzers)
         self._limits = limits
         self._image_bytes = image_bytes
         self._entries = Budget(limits.max_files, "number of entries in the image", "entries")
@@ -198,7 +199,7 @@ class LayerWalker:
         reader: TarReader | None,
         content: bytes | None = None,
     ) -> Entry:
-        claiming = [a for a in self._analyzers if a.claims(path, mode, size)]
+        claiming = self._index.claiming(path, mode, size)
         if not claiming:
             return _PLAIN_FILE
         if content is None:
@@ -239,7 +240,7 @@ class LayerWalker:
             return _OTHER
         content = cache.get(target)
         if content is None:
-            if any(a.claims(path, member.mode, 0) for a in self._analyzers):
+            if self._index.claiming(path, member.mode, 0):
                 self.note(
                     f"layer {shown}: hard link {path} -> {target}: target content not kept, not analyzed"
                 )
