@@ -65,6 +65,39 @@ _PARTS = [
     "",
 ]
 
+# Paths each cataloger does claim, placed under random prefixes.
+_CLAIMED = [
+    "var/lib/dpkg/status",
+    "var/lib/dpkg/status.d/base",
+    "var/lib/dpkg/status.d/x.md5sums",
+    "lib/apk/db/installed",
+    "node_modules/a/package.json",
+    "srv/node_modules/@s/a/package.json",
+    "dist-packages/a-1.dist-info/METADATA",
+    "x.egg-info/PKG-INFO",
+    "a-1.egg-info",
+    "vendor/composer/installed.json",
+    "var/lib/rpm/Packages",
+    "usr/lib/sysimage/rpm/rpmdb.sqlite",
+    "usr/share/rpm/Packages.db",
+    "gems/specifications/x.gemspec",
+    "specifications/default/y.gemspec",
+    "app/x.deps.json",
+    "opt/a.JAR",
+    "etc/os-release",
+    "usr/lib/os-release",
+    "etc/debian_version",
+    "usr/bin/prog",
+    "usr/local/sbin/x",
+    "README",
+]
+_PATHS = st.one_of(
+    st.lists(st.sampled_from(_PARTS), min_size=1, max_size=7).map("/".join),
+    st.tuples(st.lists(st.sampled_from(_PARTS), max_size=3), st.sampled_from(_CLAIMED)).map(
+        lambda t: "/".join([*t[0], t[1]])
+    ),
+)
+
 
 class Undeclared(Analyzer[str]):
     """An analyzer written before filters existed: asked about every file."""
@@ -83,13 +116,19 @@ ANALYZERS = [*all_catalogers(), ReleaseFileAnalyzer(), Undeclared()]
 
 @settings(max_examples=3000, deadline=None)
 @given(
-    st.lists(st.sampled_from(_PARTS), min_size=1, max_size=7).map("/".join),
+    _PATHS,
     st.sampled_from([0o644, 0o755, 0o600, 0o4711]),
     st.sampled_from([0, 100, 1024, 5000]),
 )
 def test_index_asks_exactly_the_claiming_analyzers(path: str, mode: int, size: int) -> None:
     index = AnalyzerIndex(ANALYZERS)
     assert index.claiming(path, mode, size) == [a for a in ANALYZERS if a.claims(path, mode, size)]
+
+
+def test_each_claimed_path_is_claimed_by_someone() -> None:
+    index = AnalyzerIndex(ANALYZERS)
+    for path in _CLAIMED:
+        assert index.claiming(path, 0o755, 5000), path
 
 
 def test_every_cataloger_declares_a_filter() -> None:
