@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, is_dataclass, replace
 
@@ -11,7 +12,7 @@ from openhss.scan.dispatch import AnalyzerIndex
 from openhss.scan.interface import Analyzer, HugeImageError, LayerFile, ScanError
 from openhss.scan.limits import Limits
 from openhss.scan.stream import Budget, MeteredReader, Readable, decompressed
-from openhss.scan.tar import TarMember, TarReader
+from openhss.scan.tar import DIRTYPE, LNKTYPE, REGULAR_TYPES, SYMTYPE, TarMember, TarReader
 
 FILE = "file"
 SYMLINK = "symlink"
@@ -61,8 +62,14 @@ class LayerAnalysis:
     """Directories this layer empties of lower layers' content."""
 
 
+_ODD_NAME = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|//|^/|/$")
+"""What normalising would change: `.` or `..` parts, empty parts, a leading or trailing slash."""
+
+
 def normalise(name: str) -> str | None:
     """A tar member name as a path relative to the image root; None when `..` would leave the root."""
+    if not _ODD_NAME.search(name):
+        return name  # most names are already clean: the split below would rebuild the same string
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):
@@ -165,9 +172,10 @@ class LayerWalker:
             return
         if not path:
             return
-        base = posixpath.basename(path)
-        parent = posixpath.dirname(path)
+        slash = path.rfind("/")
+        base = path[slash + 1 :]
         if base.startswith(WHITEOUT_PREFIX):
+            parent = path[:slash] if slash != -1 else ""
             if base == OPAQUE_MARKER:
                 layer.opaque_dirs.add(parent)
             elif not base.startswith(WHITEOUT_PREFIX * 2):
@@ -175,15 +183,16 @@ class LayerWalker:
                 if hidden not in ("", ".", ".."):  # those name no entry of the directory
                     layer.whiteouts.add(posixpath.join(parent, hidden))
             return
-        if member.isreg():
+        kind = member.type
+        if kind in REGULAR_TYPES:
             layer.files += 1
             layer.entries[path] = self._analyze(path, member.mode, member.size, label, shown, cache, reader)
-        elif member.islnk():
+        elif kind == LNKTYPE:
             layer.files += 1
             layer.entries[path] = self._hardlink(path, member, label, shown, cache)
-        elif member.issym():
+        elif kind == SYMTYPE:
             layer.entries[path] = Entry(SYMLINK, target=member.linkname)
-        elif member.isdir():
+        elif kind == DIRTYPE:
             layer.entries[path] = _DIR
         else:
             layer.entries[path] = _OTHER

@@ -44,6 +44,9 @@ _SPARSE_KEYS = ("GNU.sparse.map", "GNU.sparse.size", "GNU.sparse.name", "GNU.spa
 _PAX_RECORD = re.compile(rb"(\d+) ([^=]+)=")
 _PAX_CHARSET = re.compile(rb"\d+ hdrcharset=([^\n]+)\n")
 _HIGH_BYTES = bytes(range(128, 256))
+_OCTAL_FIELDS = re.compile(rb"(?:[0-7]{7}[\0 ]){3}(?:[0-7]{11}[\0 ]){2}[0-7]{6}\0 ")
+"""mode, uid, gid, size, mtime and checksum (bytes 100-156) as writers usually fill them."""
+_DEVICE_FIELDS = re.compile(rb"(?:[0-7]{7}[\0 ]|\0{8}){2}")
 _NUMBERS: dict[bytes, int] = {}
 _NUMBERS_KEPT = 65536
 
@@ -153,7 +156,9 @@ def _parse(block: bytes) -> _Header:
         raise _EmptyHeader("empty header") if not block else _TruncatedHeader("truncated header")
     if block == _ZERO_BLOCK:
         raise _EndOfArchive("end of file header")
-    checksum = _nti(block[148:156])
+    # What every common writer emits (octal digits and a terminator in each number) is valid as is.
+    usual = _OCTAL_FIELDS.match(block, 100) is not None and _DEVICE_FIELDS.match(block, 329) is not None
+    checksum = int(block[148:154], 8) if usual else _nti(block[148:156])
     # The checksum field counts as eight spaces (8 * 32 = 256); some old tars summed signed chars.
     unsigned = sum(block) - sum(block[148:156]) + 256
     if checksum != unsigned:
@@ -161,16 +166,19 @@ def _parse(block: bytes) -> _Header:
         high = BLOCK - 8 - low
         if checksum != unsigned - 256 * high:
             raise _InvalidHeader("bad checksum")
+    if usual:
+        mode, size = int(block[100:107], 8), int(block[124:135], 8)
+    else:
+        mode = _nti(block[100:108])
+        _nti(block[108:116])  # uid, gid, mtime and device numbers: unused, but tarfile refuses bad ones
+        _nti(block[116:124])
+        size = _nti(block[124:136])
+        _nti(block[136:148])
+        _nti(block[329:337])
+        _nti(block[337:345])
     name = _nts(block[0:100])
-    mode = _nti(block[100:108])
-    _nti(block[108:116])  # uid, gid, mtime and device numbers: unused, but tarfile refuses bad ones
-    _nti(block[116:124])
-    size = _nti(block[124:136])
-    _nti(block[136:148])
     kind = block[156:157]
     linkname = _nts(block[157:257])
-    _nti(block[329:337])
-    _nti(block[337:345])
     prefix = _nts(block[345:500])
     if kind == AREGTYPE and name.endswith("/"):
         kind = DIRTYPE  # V7 tar wrote directories as regular files with a trailing slash
