@@ -217,3 +217,17 @@ def test_real_tars_read_the_same(tmp_path: Path) -> None:
             assert got == expected
 
         every_source(data, check)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.binary(min_size=512, max_size=512),
+        st.lists(st.integers(0, 127), min_size=512, max_size=512).map(bytes),
+    )
+)
+def test_block_sum_shortcut(block: bytes) -> None:
+    from openhss.scan.tar import _byte_sum
+
+    assert _byte_sum(block) == sum(block)
+    assert _byte_sum(b"\x7f" * 512) == 127 * 512

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from openhss.scan.stream import CHUNK, Budget, Readable
 
 _READ_AHEAD = 64 * 1024
+_HASH_CHUNK = 8 * 1024 * 1024
 
 
 class StreamSource:
@@ -171,12 +172,12 @@ class RangeHasher:
         self._thread.start()
 
     def _run(self) -> None:
-        buffer = bytearray(CHUNK)
+        buffer = bytearray(min(_HASH_CHUNK, max(self._length, 1)))
         view = memoryview(buffer)
         pos, end = self._start, self._start + self._length
         try:
             while pos < end and not self._stop.is_set():
-                got = os.preadv(self._fd, [view[: min(CHUNK, end - pos)]], pos)
+                got = os.preadv(self._fd, [view[: min(len(buffer), end - pos)]], pos)
                 if got == 0:
                     break
                 self._sha256.update(view[:got])
