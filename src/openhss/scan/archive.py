@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import posixpath
-import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from openhss.scan.blocks import FileRangeReader, FileRangeSource, StreamSource, pread_exactly
 from openhss.scan.interface import HugeImageError, ScanError
-from openhss.scan.layer import LayerAnalysis, LayerWalker, normalise, tar_members
+from openhss.scan.layer import LayerAnalysis, LayerWalker, normalise
 from openhss.scan.limits import Limits
 from openhss.scan.stream import Budget, MeteredReader, Readable, compression_of, decompressed, peek
+from openhss.scan.tar import TarMember, TarReader
 
 _INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
@@ -95,10 +97,33 @@ class _Reader:
                 return
             raw.drain()
             layer.blob_digest = layer.diff_id if kind == "tar" else raw.digest()
-            for key in (name, layer.blob_digest, layer.diff_id):
-                self.contents.layers.setdefault(key, layer)
+            self._keep(name, layer)
         elif head.lstrip()[:1] in (b"{", b"["):
             self.document(name, size, lambda: _read_all(rest))
+
+    def blob_at(
+        self, fd: int, name: str, start: int, size: int, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """A regular member stored at `start` of an open file: an uncompressed layer is read in place."""
+        head = pread_exactly(fd, min(512, size), start)
+        if compression_of(head) != "tar":
+            stream = FileRangeReader(fd, start, size)
+            self.blob(name, MeteredReader(stream, progress=progress, hashing=False), size)
+            return
+        self._pending += 1
+        try:
+            layer = self.walker.walk_file(fd, start, size, f"pending:{self._pending}", name, progress)
+        except HugeImageError:
+            raise
+        except ScanError as exc:
+            self.contents.unreadable[name] = str(exc)
+            return
+        layer.blob_digest = layer.diff_id
+        self._keep(name, layer)
+
+    def _keep(self, name: str, layer: LayerAnalysis) -> None:
+        for key in (name, layer.blob_digest, layer.diff_id):
+            self.contents.layers.setdefault(key, layer)
 
     def document(self, name: str, size: int, read: Callable[[], bytes]) -> None:
         """Keeps a JSON document while the metadata allowance lasts; past it, notes and skips it."""
@@ -133,26 +158,59 @@ def read_archive(
         decompressed(rest, kind), budget=Budget(limits.max_image_bytes, "image archive"), hashing=False
     )
     reader = _Reader(walker, limits, notes)
-    try:
-        for tar, member in tar_members(outer, "image archive"):
-            name = normalise(member.name)
-            if not name:
-                continue
-            if member.issym():
-                target = normalise(posixpath.join(posixpath.dirname(name), member.linkname))
-                if target:
-                    reader.contents.aliases[name] = target
-            elif member.islnk():
-                target = normalise(member.linkname)
-                if target:
-                    reader.contents.aliases[name] = target
-            elif member.isreg():
-                handle = tar.extractfile(member)
-                if handle is not None:
-                    reader.blob(name, handle, member.size)
-    except (tarfile.TarError, EOFError) as exc:
-        raise ScanError(f"corrupt or truncated image archive ({exc})") from None
+    tar = TarReader(StreamSource(outer), "image archive")
+    for member, name in _members(tar, reader.contents):
+        reader.blob(name, _MemberData(tar), member.size)
     return reader.contents
+
+
+def read_archive_file(
+    handle: BinaryIO,
+    walker: LayerWalker,
+    limits: Limits,
+    notes: list[str],
+    progress: Callable[[int], None] | None,
+) -> ArchiveContents:
+    """An archive in a regular file: uncompressed, it is read in place (unclaimed bytes skipped, not read)."""
+    fd = handle.fileno()
+    if compression_of(pread_exactly(fd, 512, 0)) != "tar":
+        return read_archive(handle, walker, limits, notes, progress)
+    size = os.fstat(fd).st_size
+    budget = Budget(limits.max_image_bytes, "image archive")
+    tar = TarReader(FileRangeSource(fd, 0, size, budget=budget, progress=progress), "image archive")
+    reader = _Reader(walker, limits, notes)
+    for member, name in _members(tar, reader.contents):
+        # The source starts at the file's start, so the reader's offset is where the member's data is.
+        reader.blob_at(fd, name, tar.offset, member.size)
+    return reader.contents
+
+
+def _members(tar: TarReader, contents: ArchiveContents) -> Iterator[tuple[TarMember, str]]:
+    """The archive's regular members with their normalised names; links recorded as aliases on the way."""
+    for member in tar.members():
+        name = normalise(member.name)
+        if not name:
+            continue
+        if member.issym():
+            target = normalise(posixpath.join(posixpath.dirname(name), member.linkname))
+            if target:
+                contents.aliases[name] = target
+        elif member.islnk():
+            target = normalise(member.linkname)
+            if target:
+                contents.aliases[name] = target
+        elif member.isreg():
+            yield member, name
+
+
+class _MemberData:
+    """The current member's data as a stream."""
+
+    def __init__(self, tar: TarReader) -> None:
+        self._tar = tar
+
+    def read(self, n: int = -1, /) -> bytes:
+        return self._tar.read_data(1024 * 1024 if n is None or n < 0 else n)
 
 
 def read_layout(
@@ -179,7 +237,7 @@ def read_layout(
         if not path.is_file() or (path.is_symlink() and not path.resolve().is_relative_to(root.resolve())):
             raise ScanError(f"layer blob {name} is missing from the OCI layout")
         with path.open("rb") as handle:
-            reader.blob(name, MeteredReader(handle, progress=progress, hashing=False), path.stat().st_size)
+            reader.blob_at(handle.fileno(), name, 0, os.fstat(handle.fileno()).st_size, progress)
     return reader.contents, ref
 
 

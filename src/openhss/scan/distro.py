@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from openhss.scan.interface import Analyzer, Distro, LayerFile
+from openhss.scan.interface import Analyzer, Distro, LayerFile, PathFilter
 
 OS_RELEASE = ("etc/os-release", "usr/lib/os-release")
 _FALLBACKS = ("etc/alpine-release", "etc/debian_version", "etc/redhat-release", "etc/centos-release")
@@ -36,6 +36,9 @@ class ReleaseFileAnalyzer(Analyzer[ReleaseFile]):
 
     name: ClassVar[str] = "release-files"
     _paths = frozenset(OS_RELEASE + _FALLBACKS)
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(names=frozenset(p.rpartition("/")[2] for p in self._paths))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return path in self._paths and size <= 64 * 1024

@@ -225,6 +225,23 @@ class ScanResult:
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class PathFilter:
+    """Files an analyzer may claim, declared so one walk asks `claims()` only of candidates.
+
+    A file is a candidate when any field matches it; the filter must admit every file `claims()`
+    accepts (it may admit more: `claims()` still decides)."""
+
+    names: frozenset[str] = frozenset()
+    """File names (the last path component), exact: `status`, `package.json`."""
+    extensions: frozenset[str] = frozenset()
+    """What follows the name's last dot, lower-cased: `jar`, `egg-info`."""
+    directories: frozenset[str] = frozenset()
+    """Parent directories, exact, normalised: `var/lib/dpkg/status.d`."""
+    executables: bool = False
+    """Files with an execute bit, or below a `bin` or `sbin` directory."""
+
+
 class Analyzer(ABC, Generic[T]):
     """Claims files by path (and mode/size) and turns each claimed file into findings.
 
@@ -239,6 +256,10 @@ class Analyzer(ABC, Generic[T]):
     @abstractmethod
     def claims(self, path: str, mode: int, size: int) -> bool:
         """Whether this analyzer wants the file at `path` (cheap: no content)."""
+
+    def path_filter(self) -> PathFilter | None:
+        """Which files `claims()` could accept; None (the default) asks it of every file."""
+        return None
 
     @abstractmethod
     def analyze(self, file: LayerFile) -> Sequence[T]:

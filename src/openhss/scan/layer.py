@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import posixpath
-import tarfile
-from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, is_dataclass, replace
 
+from openhss.scan.blocks import FileRangeSource, RangeHasher, StreamSource
+from openhss.scan.dispatch import AnalyzerIndex
 from openhss.scan.interface import Analyzer, HugeImageError, LayerFile, ScanError
 from openhss.scan.limits import Limits
 from openhss.scan.stream import Budget, MeteredReader, Readable, decompressed
+from openhss.scan.tar import DIRTYPE, LNKTYPE, REGULAR_TYPES, SYMTYPE, TarMember, TarReader
 
 FILE = "file"
 SYMLINK = "symlink"
@@ -21,7 +23,6 @@ WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 _HARDLINK_CACHE_BYTES = 64 * 1024**2
 _MAX_NOTES = 50
-_TAR_BUFFER = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,14 @@ class LayerAnalysis:
     """Directories this layer empties of lower layers' content."""
 
 
+_ODD_NAME = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|//|^/|/$")
+"""What normalising would change: `.` or `..` parts, empty parts, a leading or trailing slash."""
+
+
 def normalise(name: str) -> str | None:
     """A tar member name as a path relative to the image root; None when `..` would leave the root."""
+    if not _ODD_NAME.search(name):
+        return name  # most names are already clean: the split below would rebuild the same string
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):
@@ -76,73 +83,6 @@ def normalise(name: str) -> str | None:
     return "/".join(parts)
 
 
-class _TailWindow:
-    """Remembers the last reads, to check the block where tarfile saw the archive end."""
-
-    def __init__(self, inner: Readable, keep: int = 4) -> None:
-        self._inner = inner
-        self._reads: deque[tuple[int, bytes]] = deque(maxlen=keep)
-        self._offset = 0
-
-    def read(self, n: int = -1, /) -> bytes:
-        data = self._inner.read(n)
-        if data:
-            self._reads.append((self._offset, data))
-            self._offset += len(data)
-        return data
-
-    def block_at(self, offset: int) -> bytes:
-        if not self._reads:
-            return b""
-        start = self._reads[0][0]
-        window = b"".join(data for _, data in self._reads)
-        return window[offset - start : offset - start + tarfile.BLOCKSIZE] if offset >= start else b""
-
-
-_EXTENDED_HEADER_TYPES = frozenset(
-    {
-        tarfile.XHDTYPE,
-        tarfile.XGLTYPE,
-        tarfile.SOLARIS_XHDTYPE,
-        tarfile.GNUTYPE_LONGNAME,
-        tarfile.GNUTYPE_LONGLINK,
-    }
-)
-_MAX_EXTENDED_HEADER = 1024 * 1024
-
-
-class _BoundedTarInfo(tarfile.TarInfo):
-    """tarfile reads a PAX or GNU long-name header into memory whole: refuse absurd ones first."""
-
-    def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
-        if self.type in _EXTENDED_HEADER_TYPES and self.size > _MAX_EXTENDED_HEADER:
-            raise ScanError(f"corrupt tar: a {self.size}-byte extended header for {self.name!r}")
-        return super()._proc_member(tarfile)  # type: ignore[misc,no-any-return]
-
-
-def tar_members(stream: Readable, what: str) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
-    """A tar's members in one forward pass, then the rest of the stream read; ScanError when cut short.
-
-    tarfile ends quietly on a missing or unreadable header after the first one, so the block where it
-    stopped must be the zero end-of-archive block, or the archive was truncated or corrupt.
-    """
-    tail = _TailWindow(stream)
-    try:
-        tar = tarfile.open(fileobj=tail, mode="r|", bufsize=_TAR_BUFFER, tarinfo=_BoundedTarInfo)  # type: ignore[call-overload]  # noqa: SIM115
-        yield from ((tar, member) for member in tar)
-        # Look before reading on: trailing padding or junk would push the block out of the window.
-        end = tar.offset
-        block = tail.block_at(end)
-        if len(block) < tarfile.BLOCKSIZE:
-            raise ScanError(f"{what}: truncated tar (no end-of-archive block)")
-        if block.strip(b"\0"):
-            raise ScanError(f"{what}: corrupt tar (unreadable header at offset {end})")
-        while tail.read(_TAR_BUFFER):
-            pass
-    except (tarfile.TarError, EOFError) as exc:
-        raise ScanError(f"{what}: corrupt or truncated tar ({exc})") from None
-
-
 class LayerWalker:
     """Walks layers of one image, sharing the image's byte and entry budgets and its notes."""
 
@@ -153,7 +93,7 @@ class LayerWalker:
         image_bytes: Budget,
         notes: list[str],
     ) -> None:
-        self._analyzers = analyzers
+        self._index = AnalyzerIndex(analyzers)
         self._limits = limits
         self._image_bytes = image_bytes
         self._entries = Budget(limits.max_files, "number of entries in the image", "entries")
@@ -177,25 +117,50 @@ class LayerWalker:
 
         `shown` names the blob in notes and errors (its name in the archive)."""
         shown = shown or label
-        self._cached = 0
         plain = MeteredReader(decompressed(blob, compression), budget=self._image_bytes)
-        layer = LayerAnalysis("", "", 0, 0, {}, set(), set())
-        cache: dict[str, bytes] = {}
-        try:
-            for tar, member in tar_members(plain, f"layer {shown}"):
-                self._entries.spend(1)
-                self._add(tar, member, layer, cache, label, shown)
-        except (tarfile.TarError, EOFError) as exc:
-            raise ScanError(f"layer {shown}: corrupt or truncated tar ({exc})") from None
+        layer = self._walk_tar(TarReader(StreamSource(plain), f"layer {shown}"), label, shown)
         layer.diff_id = plain.digest()
         layer.size = plain.count
         _relabel(layer, label, layer.diff_id)
         return layer
 
+    def walk_file(
+        self,
+        fd: int,
+        start: int,
+        length: int,
+        label: str,
+        shown: str = "",
+        progress: Callable[[int], None] | None = None,
+    ) -> LayerAnalysis:
+        """Reads an uncompressed layer stored at `start` of an open file, skipping what no analyzer claims.
+
+        The diff_id is hashed on a second thread over the same range while this one parses it."""
+        shown = shown or label
+        hasher = RangeHasher(fd, start, length)
+        try:
+            source = FileRangeSource(fd, start, length, budget=self._image_bytes, progress=progress)
+            layer = self._walk_tar(TarReader(source, f"layer {shown}"), label, shown)
+            layer.diff_id = hasher.digest()
+        finally:
+            hasher.cancel()
+        layer.size = hasher.count
+        _relabel(layer, label, layer.diff_id)
+        return layer
+
+    def _walk_tar(self, reader: TarReader, label: str, shown: str) -> LayerAnalysis:
+        self._cached = 0
+        layer = LayerAnalysis("", "", 0, 0, {}, set(), set())
+        cache: dict[str, bytes] = {}
+        for member in reader.members():
+            self._entries.spend(1)
+            self._add(reader, member, layer, cache, label, shown)
+        return layer
+
     def _add(
         self,
-        tar: tarfile.TarFile,
-        member: tarfile.TarInfo,
+        reader: TarReader,
+        member: TarMember,
         layer: LayerAnalysis,
         cache: dict[str, bytes],
         label: str,
@@ -207,9 +172,10 @@ class LayerWalker:
             return
         if not path:
             return
-        base = posixpath.basename(path)
-        parent = posixpath.dirname(path)
+        slash = path.rfind("/")
+        base = path[slash + 1 :]
         if base.startswith(WHITEOUT_PREFIX):
+            parent = path[:slash] if slash != -1 else ""
             if base == OPAQUE_MARKER:
                 layer.opaque_dirs.add(parent)
             elif not base.startswith(WHITEOUT_PREFIX * 2):
@@ -217,17 +183,16 @@ class LayerWalker:
                 if hidden not in ("", ".", ".."):  # those name no entry of the directory
                     layer.whiteouts.add(posixpath.join(parent, hidden))
             return
-        if member.isreg():
+        kind = member.type
+        if kind in REGULAR_TYPES:
             layer.files += 1
-            layer.entries[path] = self._analyze(
-                path, member.mode, member.size, label, shown, cache, tar, member
-            )
-        elif member.islnk():
+            layer.entries[path] = self._analyze(path, member.mode, member.size, label, shown, cache, reader)
+        elif kind == LNKTYPE:
             layer.files += 1
             layer.entries[path] = self._hardlink(path, member, label, shown, cache)
-        elif member.issym():
+        elif kind == SYMTYPE:
             layer.entries[path] = Entry(SYMLINK, target=member.linkname)
-        elif member.isdir():
+        elif kind == DIRTYPE:
             layer.entries[path] = _DIR
         else:
             layer.entries[path] = _OTHER
@@ -240,11 +205,10 @@ class LayerWalker:
         label: str,
         shown: str,
         cache: dict[str, bytes],
-        tar: tarfile.TarFile | None,
-        member: tarfile.TarInfo | None,
+        reader: TarReader | None,
         content: bytes | None = None,
     ) -> Entry:
-        claiming = [a for a in self._analyzers if a.claims(path, mode, size)]
+        claiming = self._index.claiming(path, mode, size)
         if not claiming:
             return _PLAIN_FILE
         if content is None:
@@ -252,9 +216,8 @@ class LayerWalker:
                 raise HugeImageError(
                     f"{path} ({size} bytes) exceeds the per-file limit of {self._limits.max_file_bytes} bytes"
                 )
-            assert tar is not None and member is not None
-            handle = tar.extractfile(member)
-            content = handle.read(size) if handle is not None else b""
+            assert reader is not None
+            content = reader.read_data(size)
             if len(content) != size:
                 raise ScanError(f"layer {shown}: truncated tar (file {path} is cut short)")
             if self._cached + size <= _HARDLINK_CACHE_BYTES:
@@ -275,7 +238,7 @@ class LayerWalker:
     def _hardlink(
         self,
         path: str,
-        member: tarfile.TarInfo,
+        member: TarMember,
         label: str,
         shown: str,
         cache: dict[str, bytes],
@@ -286,12 +249,12 @@ class LayerWalker:
             return _OTHER
         content = cache.get(target)
         if content is None:
-            if any(a.claims(path, member.mode, 0) for a in self._analyzers):
+            if self._index.claiming(path, member.mode, 0):
                 self.note(
                     f"layer {shown}: hard link {path} -> {target}: target content not kept, not analyzed"
                 )
             return _PLAIN_FILE
-        return self._analyze(path, member.mode, len(content), label, shown, cache, None, None, content)
+        return self._analyze(path, member.mode, len(content), label, shown, cache, None, content)
 
 
 def _relabel(layer: LayerAnalysis, pending: str, diff_id: str) -> None:

@@ -10,7 +10,14 @@ from typing import Any, TypeVar, overload
 
 from packageurl import PackageURL
 
-from openhss.scan.archive import ArchiveContents, ImageRef, choose_image, read_archive, read_layout
+from openhss.scan.archive import (
+    ArchiveContents,
+    ImageRef,
+    choose_image,
+    read_archive,
+    read_archive_file,
+    read_layout,
+)
 from openhss.scan.catalog import all_catalogers
 from openhss.scan.distro import ReleaseFile, ReleaseFileAnalyzer, detect, purl_distro, release_tag
 from openhss.scan.image_config import parse_image_config
@@ -215,7 +222,7 @@ def _read(
         if not path.is_file():
             raise ScanError(f"{path}: no such file or directory")
         with path.open("rb") as handle:
-            contents = read_archive(handle, walker, limits, notes, progress)
+            contents = read_archive_file(handle, walker, limits, notes, progress)
     else:
         contents = read_archive(source, walker, limits, notes, progress)
     return contents, choose_image(contents, notes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 _DB_PATH = "lib/apk/db/installed"
 
@@ -25,6 +25,9 @@ class ApkCataloger(Cataloger):
 
     name = "apk"
     ecosystem = "apk"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(names=frozenset({"installed"}))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return path == _DB_PATH or path.endswith("/" + _DB_PATH)

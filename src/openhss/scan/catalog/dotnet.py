@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 
 class DotnetDepsCataloger(Cataloger):
@@ -14,6 +14,9 @@ class DotnetDepsCataloger(Cataloger):
 
     name = "dotnet"
     ecosystem = "nuget"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(extensions=frozenset({"json"}))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return path.endswith(".deps.json")

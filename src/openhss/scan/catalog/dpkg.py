@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from packageurl import PackageURL
 
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 _STATUS = "var/lib/dpkg/status"
 _STATUS_D = "var/lib/dpkg/status.d/"
@@ -47,6 +47,9 @@ class DpkgCataloger(Cataloger):
 
     name: ClassVar[str] = "dpkg"
     ecosystem: ClassVar[str] = "deb"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(names=frozenset({"status"}), directories=frozenset({_STATUS_D.rstrip("/")}))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         if path == _STATUS:

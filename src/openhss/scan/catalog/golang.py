@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from openhss.scan.catalog._elf import ELF_MAGIC, Elf, is_executable_candidate
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 _BUILDINFO_MAGIC = b"\xff Go buildinf:"
 _FLAG_BIG_ENDIAN, _FLAG_INLINE = 0x1, 0x2
@@ -139,6 +139,9 @@ class GoBinaryCataloger(Cataloger):
 
     name = "golang"
     ecosystem = "golang"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(executables=True)
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return is_executable_candidate(path, mode, size)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".jpi", ".hpi", ".par", ".sar", ".nar", ".kar")
 _MAX_DEPTH = 4
@@ -110,6 +110,9 @@ class JavaArchiveCataloger(Cataloger):
 
     name = "java"
     ecosystem = "maven"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(extensions=frozenset(s.lstrip(".") for s in ARCHIVE_SUFFIXES))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return path.lower().endswith(ARCHIVE_SUFFIXES)

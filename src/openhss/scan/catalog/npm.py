@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 _MANIFEST = "/package.json"
 _MODULES = "node_modules/"
@@ -50,6 +50,9 @@ class NpmCataloger(Cataloger):
 
     name = "npm"
     ecosystem = "npm"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(names=frozenset({_MANIFEST.lstrip("/")}))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return is_installed_manifest(path)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 _INSTALLED = "vendor/composer/installed.json"
 
@@ -33,6 +33,9 @@ class ComposerCataloger(Cataloger):
 
     name = "php"
     ecosystem = "composer"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(names=frozenset({_INSTALLED.rpartition("/")[2]}))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return path == _INSTALLED or path.endswith("/" + _INSTALLED)

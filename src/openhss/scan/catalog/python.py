@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 _LICENSE_CLASSIFIER = "License :: "
 _NOT_A_LICENSE = {"", "unknown", "none", "license"}
@@ -57,6 +57,9 @@ class PythonCataloger(Cataloger):
 
     name = "python"
     ecosystem = "pypi"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(names=frozenset({"METADATA", "PKG-INFO"}), extensions=frozenset({"egg-info"}))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         if path.endswith(".dist-info/METADATA") or path.endswith(".egg-info/PKG-INFO"):

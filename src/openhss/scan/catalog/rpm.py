@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from openhss.scan.catalog._purl import package_url
 from openhss.scan.catalog._rpmdb import header_blobs
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 _DB_DIRS = ("var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/")
 _DB_FILES = ("Packages", "Packages.db", "rpmdb.sqlite")
@@ -115,6 +115,9 @@ class RpmCataloger(Cataloger):
 
     name = "rpm"
     ecosystem = "rpm"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(names=frozenset(_DB_FILES))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         directory, _, base = path.rpartition("/")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 # RubyGems writes installed specs in one fixed shape: `s.name = "rake".freeze`, `s.version = "13.0.6"`,
 # `s.licenses = ["MIT".freeze]`; reading those assignments is what Syft and Trivy do too.
@@ -20,6 +20,9 @@ class RubyGemCataloger(Cataloger):
 
     name = "ruby"
     ecosystem = "gem"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(extensions=frozenset({"gemspec"}))
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         if not path.endswith(".gemspec"):

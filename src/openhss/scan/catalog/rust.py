@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from openhss.scan.catalog._elf import ELF_MAGIC, Elf, is_executable_candidate
 from openhss.scan.catalog._purl import package_url
-from openhss.scan.interface import Cataloger, Component, LayerFile
+from openhss.scan.interface import Cataloger, Component, LayerFile, PathFilter
 
 AUDIT_SECTION = b".dep-v0"
 _MAX_SECTION = 16 << 20
@@ -34,6 +34,9 @@ class CargoAuditableCataloger(Cataloger):
 
     name = "rust"
     ecosystem = "cargo"
+
+    def path_filter(self) -> PathFilter:
+        return PathFilter(executables=True)
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return is_executable_candidate(path, mode, size)

@@ -1,0 +1,61 @@
+"""Which analyzers to ask about a file: an index of the names, extensions and directories they declare."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openhss.scan.interface import Analyzer
+
+
+class AnalyzerIndex:
+    """Hands each file to the analyzers that claim it, asking `claims()` only of declared candidates.
+
+    Most files of an image interest no analyzer; a few dictionary lookups per file replace a
+    `claims()` call per analyzer per file. Analyzers that declare no `PathFilter` are always asked."""
+
+    def __init__(self, analyzers: Sequence[Analyzer[Any]]) -> None:
+        self._analyzers = tuple(analyzers)
+        self._always: tuple[int, ...] = ()
+        self._executables: tuple[int, ...] = ()
+        self._names: dict[str, tuple[int, ...]] = {}
+        self._extensions: dict[str, tuple[int, ...]] = {}
+        self._directories: dict[str, tuple[int, ...]] = {}
+        for index, analyzer in enumerate(self._analyzers):
+            declared = analyzer.path_filter()
+            if declared is None:
+                self._always += (index,)
+                continue
+            if declared.executables:
+                self._executables += (index,)
+            for key, table in (
+                *((n, self._names) for n in declared.names),
+                *((e, self._extensions) for e in declared.extensions),
+                *((d, self._directories) for d in declared.directories),
+            ):
+                table[key] = (*table.get(key, ()), index)
+
+    def claiming(self, path: str, mode: int, size: int) -> list[Analyzer[Any]]:
+        """The analyzers that claim the file, in the order they were given."""
+        slash = path.rfind("/")
+        name = path[slash + 1 :]
+        parent = path[:slash] if slash != -1 else ""
+        candidates = self._names.get(name, ())
+        dot = name.rfind(".")
+        if dot != -1:
+            candidates += self._extensions.get(name[dot + 1 :].lower(), ())
+        candidates += self._directories.get(parent, ())
+        if self._executables and (mode & 0o111 or _below_bin(parent)):
+            candidates += self._executables
+        if self._always:
+            candidates += self._always
+        if not candidates:
+            return []
+        analyzers = self._analyzers
+        ordered = sorted(set(candidates)) if len(candidates) > 1 else candidates
+        return [analyzers[i] for i in ordered if analyzers[i].claims(path, mode, size)]
+
+
+def _below_bin(parent: str) -> bool:
+    directory = "/" + parent + "/"
+    return "/bin/" in directory or "/sbin/" in directory
