@@ -8,12 +8,14 @@ versions the scheme rejects.
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
 import pytest
 
-from openhss.vulndb.ranges import InstalledVersion, compile_affected
+from openhss.vulndb.osv import parse_record
+from openhss.vulndb.ranges import InstalledVersion, compile_affected, versions_to_store
 
 SPELLINGS: dict[str, list[str]] = {
     "PyPI": ["0", "0.9", "1.0", "1.0.0", "1.0.post1", "1.1", "1.1a1", "2", "2.0.0", "3.0", "v1.0", "x!y"],
@@ -61,3 +63,42 @@ def test_pruned_and_full_entries_give_the_same_verdicts(ecosystem: str) -> None:
                 installed,
             )
     assert pruned_some > 20  # the property was exercised, not vacuously true
+
+
+@pytest.mark.parametrize("ecosystem", sorted(SPELLINGS))
+def test_the_list_import_stores_gives_the_same_verdicts(ecosystem: str) -> None:
+    rng = random.Random("stored-" + ecosystem)
+    shortened = 0
+    for _ in range(400):
+        entry = _entry(rng, ecosystem)
+        stored = versions_to_store(ecosystem, entry["ranges"], entry["versions"])
+        assert set(stored) <= set(entry["versions"])
+        shortened += len(stored) < len(entry["versions"])
+        full = compile_affected(entry, ecosystem, prune=False)
+        again = compile_affected({"ranges": entry["ranges"], "versions": stored}, ecosystem)
+        for installed in SPELLINGS[ecosystem]:
+            assert again.evaluate(InstalledVersion(installed)) == full.evaluate(
+                InstalledVersion(installed)
+            ), (
+                entry,
+                installed,
+            )
+    assert shortened > 20
+
+
+def test_import_stores_only_the_listed_versions_no_range_contains() -> None:
+    record = {
+        "id": "PYSEC-0000-1",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": "demo"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"fixed": "1.2"}]}],
+                "versions": ["1.0", "1.1", "0.5", "not a version"],
+            },
+            {"package": {"ecosystem": "PyPI", "name": "other"}, "versions": ["2.0", "2.1"]},
+        ],
+    }
+    advisory = parse_record(record)
+    stored = [json.loads(p.ranges)["versions"] for p in advisory.affected]
+    assert stored == [["0.5", "not a version"], ["2.0", "2.1"]]

@@ -16,6 +16,7 @@ from typing import Any
 
 from openhss.vulndb.ecosystems import advisory_match_ecosystem, normalise_name
 from openhss.vulndb.interface import Advisory, AffectedPackage, InvalidAdvisory, SourceError
+from openhss.vulndb.ranges import versions_to_store
 from openhss.vulndb.severity_rating import cvss_of, package_rating, record_rating
 
 MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -56,7 +57,10 @@ def parse_record(record: Any) -> Advisory:
         key = advisory_match_ecosystem(ecosystem)
         if key is None:
             continue
-        ranges = {"ranges": entry.get("ranges") or [], "versions": _strings(entry.get("versions"))}
+        osv_ranges = entry.get("ranges")
+        osv_ranges = osv_ranges if isinstance(osv_ranges, list) else []
+        listed = versions_to_store(ecosystem, osv_ranges, _strings(entry.get("versions")))
+        ranges = {"ranges": osv_ranges, "versions": listed}
         affected.append(
             AffectedPackage(
                 ecosystem=ecosystem,

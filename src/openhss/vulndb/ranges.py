@@ -285,6 +285,20 @@ def compile_affected(
     )
 
 
+def versions_to_store(ecosystem: str, ranges: Sequence[Any], versions: Sequence[str]) -> list[str]:
+    """The listed `versions` of an entry that its ranges do not already contain, in their order.
+
+    Import stores only these: `compile_affected` would prune the others at every compilation, and
+    parsing them is most of what compiling an entry costs the first time a process matches it
+    (OSV lists mostly enumerate what the ranges say). Verdicts are the same with either list.
+    """
+    try:
+        compiled = compile_affected({"ranges": list(ranges), "versions": list(versions)}, ecosystem)
+    except UnknownEcosystem:
+        return list(versions)
+    return [v for v in versions if v in compiled.versions]
+
+
 def evaluate(affected: Mapping[str, Any] | CompiledAffected, installed: str | InstalledVersion) -> Verdict:
     """(is_affected, fixed_version or None) for `installed` against one OSV `affected[]` entry."""
     compiled = affected if isinstance(affected, CompiledAffected) else compile_affected(affected)
