@@ -24,6 +24,7 @@ from sqlalchemy import (
     table as table_named,
 )
 
+from openhss.inventory.last_host import last_hosts
 from openhss.inventory.query import ALL_GRANTED, ImageQuery
 from openhss.store.tables import (
     WHOLE_PROJECT,
@@ -107,7 +108,7 @@ def list_local_images(
             # each row against a selective filter would read almost the whole index to fill a page.
             rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
         found = _page(conn, rows, query) if query.offset < total else ()
-    last = _last_hosts(conn, [r.id for r in found], eps)
+    last = last_hosts(conn, project_id, [(r.id, int(r.host_num)) for r in found], eps)
     return ImagePage(total, tuple(_row(r, last.get(r.id)) for r in found))
 
 
@@ -159,7 +160,10 @@ def _matching(
         (ep,) = eps or (WHOLE_PROJECT,)
         where.append(s.c.enterprise_project_id == ep)
         if q.has_container is not None:
-            where.append((s.c.container_num > 0) if q.has_container else (s.c.container_num == 0))
+            # A literal 0, not a bound parameter: only then may the planner use the partial index
+            # of image rows without containers (both databases prove its WHERE from the query's).
+            none: ColumnElement[int] = literal_column("0")
+            where.append((s.c.container_num > none) if q.has_container else (s.c.container_num == none))
         return select(s.c.image_id, s.c.created_ms, s.c.host_num, s.c.container_num).where(*where)
     where.append(s.c.enterprise_project_id.in_(sorted(eps)))
     containers_sum = func.sum(s.c.container_num)
@@ -317,30 +321,6 @@ def _resolve_container_id(conn: Connection, project_id: str, given: str) -> str 
         .limit(2)
     ).all()
     return found[0][0] if len(found) == 1 else None
-
-
-def _last_hosts(
-    conn: Connection, image_ids: list[str], eps: frozenset[str] | None
-) -> dict[str, tuple[str, str, str]]:
-    """For each image: (host name, host id, agent id) of the host that most recently reported it."""
-    if not image_ids:
-        return {}
-    ranked = (
-        select(
-            image_hosts.c.image_id,
-            hosts.c.name,
-            hosts.c.id,
-            hosts.c.agent_id,
-            func.row_number()
-            .over(partition_by=image_hosts.c.image_id, order_by=(hosts.c.last_seen_ms.desc(), hosts.c.id))
-            .label("rank"),
-        )
-        .join(hosts, hosts.c.id == image_hosts.c.host_id)
-        .where(image_hosts.c.image_id.in_(image_ids), _in_scope(image_hosts.c.enterprise_project_id, eps))
-        .subquery()
-    )
-    rows = conn.execute(select(ranked).where(ranked.c.rank == 1)).all()
-    return {r.image_id: (r.name, r.id, r.agent_id) for r in rows}
 
 
 def _row(r: object, last: tuple[str, str, str] | None) -> LocalImage:
