@@ -103,7 +103,7 @@ def list_local_images(
             ).scalar_one()
     if total > _FEW:
         total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
-        if total <= _FEW:
+        if total <= _FEW and not _walks_in_order(query, eps):
             # Few matches: gather them all, then sort. Walking the order index instead and probing
             # each row against a selective filter would read almost the whole index to fill a page.
             rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
@@ -114,6 +114,20 @@ def list_local_images(
 
 # Up to this many matching rows, a page is sorted from all of them rather than walked in index order.
 _FEW = 20_000
+
+
+def _walks_in_order(q: ImageQuery, eps: frozenset[str] | None) -> bool:
+    """Whether one index holds exactly the matching rows, already in page order (nothing to probe).
+
+    Each of scan_status, local_image_type and has_container leads an index whose next column is
+    created_ms (the has_container ones are partial), so with at most one of them and the update
+    range, a page is a walk of that index that stops after offset + limit entries.
+    """
+    if eps is not None and len(eps) > 1:
+        return False  # rows are grouped per image first
+    leading = (q.scan_status, q.local_image_type, q.has_container)
+    others = (q.image_size, q.scan_range, q.has_vul)
+    return sum(v is not None for v in leading) <= 1 and all(v is None for v in others) and not _probes(q)
 
 
 def _probes(q: ImageQuery) -> bool:
