@@ -24,6 +24,7 @@ from sqlalchemy import (
     table as table_named,
 )
 
+from openhss.inventory.last_host import last_hosts
 from openhss.inventory.query import ALL_GRANTED, ImageQuery
 from openhss.store.tables import (
     WHOLE_PROJECT,
@@ -102,17 +103,31 @@ def list_local_images(
             ).scalar_one()
     if total > _FEW:
         total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
-        if total <= _FEW:
+        if total <= _FEW and not _walks_in_order(query, eps):
             # Few matches: gather them all, then sort. Walking the order index instead and probing
             # each row against a selective filter would read almost the whole index to fill a page.
             rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
         found = _page(conn, rows, query) if query.offset < total else ()
-    last = _last_hosts(conn, [r.id for r in found], eps)
+    last = last_hosts(conn, project_id, [(r.id, int(r.host_num)) for r in found], eps)
     return ImagePage(total, tuple(_row(r, last.get(r.id)) for r in found))
 
 
 # Up to this many matching rows, a page is sorted from all of them rather than walked in index order.
 _FEW = 20_000
+
+
+def _walks_in_order(q: ImageQuery, eps: frozenset[str] | None) -> bool:
+    """Whether one index holds exactly the matching rows, already in page order (nothing to probe).
+
+    Each of scan_status, local_image_type and has_container leads an index whose next column is
+    created_ms (the has_container ones are partial), so with at most one of them and the update
+    range, a page is a walk of that index that stops after offset + limit entries.
+    """
+    if eps is not None and len(eps) > 1:
+        return False  # rows are grouped per image first
+    leading = (q.scan_status, q.local_image_type, q.has_container)
+    others = (q.image_size, q.scan_range, q.has_vul)
+    return sum(v is not None for v in leading) <= 1 and all(v is None for v in others) and not _probes(q)
 
 
 def _probes(q: ImageQuery) -> bool:
@@ -159,7 +174,10 @@ def _matching(
         (ep,) = eps or (WHOLE_PROJECT,)
         where.append(s.c.enterprise_project_id == ep)
         if q.has_container is not None:
-            where.append((s.c.container_num > 0) if q.has_container else (s.c.container_num == 0))
+            # A literal 0, not a bound parameter: only then may the planner use the partial index
+            # of image rows without containers (both databases prove its WHERE from the query's).
+            none: ColumnElement[int] = literal_column("0")
+            where.append((s.c.container_num > none) if q.has_container else (s.c.container_num == none))
         return select(s.c.image_id, s.c.created_ms, s.c.host_num, s.c.container_num).where(*where)
     where.append(s.c.enterprise_project_id.in_(sorted(eps)))
     containers_sum = func.sum(s.c.container_num)
@@ -317,30 +335,6 @@ def _resolve_container_id(conn: Connection, project_id: str, given: str) -> str 
         .limit(2)
     ).all()
     return found[0][0] if len(found) == 1 else None
-
-
-def _last_hosts(
-    conn: Connection, image_ids: list[str], eps: frozenset[str] | None
-) -> dict[str, tuple[str, str, str]]:
-    """For each image: (host name, host id, agent id) of the host that most recently reported it."""
-    if not image_ids:
-        return {}
-    ranked = (
-        select(
-            image_hosts.c.image_id,
-            hosts.c.name,
-            hosts.c.id,
-            hosts.c.agent_id,
-            func.row_number()
-            .over(partition_by=image_hosts.c.image_id, order_by=(hosts.c.last_seen_ms.desc(), hosts.c.id))
-            .label("rank"),
-        )
-        .join(hosts, hosts.c.id == image_hosts.c.host_id)
-        .where(image_hosts.c.image_id.in_(image_ids), _in_scope(image_hosts.c.enterprise_project_id, eps))
-        .subquery()
-    )
-    rows = conn.execute(select(ranked).where(ranked.c.rank == 1)).all()
-    return {r.image_id: (r.name, r.id, r.agent_id) for r in rows}
 
 
 def _row(r: object, last: tuple[str, str, str] | None) -> LocalImage:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 WHOLE_PROJECT = "*"
@@ -126,6 +127,8 @@ hosts = Table(
     Column("seq", BigInteger, nullable=False, default=-1),
     Column("created_ms", BigInteger, nullable=False),
     Index("ix_hosts_project_id_enterprise_project_id", "project_id", "enterprise_project_id"),
+    # The project's most recently seen hosts first: where the list looks for an image's last host.
+    Index("ix_hosts_project_id_last_seen_ms", "project_id", "last_seen_ms", "id"),
 )
 
 host_addresses = Table(
@@ -206,6 +209,7 @@ image_scopes = Table(
         "host_num",
         "container_num",
     ),
+    # Then the other exact filters' columns: a combination with scan_status is decided in the index.
     Index(
         "ix_image_scopes_status",
         "project_id",
@@ -215,6 +219,9 @@ image_scopes = Table(
         "image_id",
         "host_num",
         "container_num",
+        "local_image_type",
+        "vul_num",
+        "latest_scan_ms",
     ),
     Index(
         "ix_image_scopes_type",
@@ -227,7 +234,24 @@ image_scopes = Table(
         "container_num",
     ),
     Index("ix_image_scopes_size", "project_id", "enterprise_project_id", "image_size"),
-    Index("ix_image_scopes_containers", "project_id", "enterprise_project_id", "container_num"),
+    # has_container: one partial index per value, in page order (the query says a literal 0).
+    *(
+        Index(
+            f"ix_image_scopes_{name}",
+            "project_id",
+            "enterprise_project_id",
+            "created_ms",
+            "image_id",
+            "host_num",
+            "container_num",
+            sqlite_where=text(where),
+            postgresql_where=text(where),
+        )
+        for name, where in (
+            ("with_containers", "container_num > 0"),
+            ("without_containers", "container_num = 0"),
+        )
+    ),
     Index(
         "ix_image_scopes_scanned",
         "project_id",
