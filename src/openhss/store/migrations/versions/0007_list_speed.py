@@ -44,6 +44,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_hosts_project_id_last_seen_ms", "hosts", ["project_id", "last_seen_ms", "id"], unique=False
     )
+    # SQLite's planner passes over an index it has no statistics for once the table has them for
+    # others, so a store migrated in place would keep the old plans until someone ran ANALYZE.
+    op.execute("ANALYZE image_scopes")
+    op.execute("ANALYZE hosts")
 
 
 def downgrade() -> None:
