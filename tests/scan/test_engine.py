@@ -84,7 +84,7 @@ def _remove_empty_dirs(root: Path) -> None:
 
 
 def test_engine_export_stream_gives_the_tarball_result(
-    dockerd: str, dpkg_image: BuiltImage, monkeypatch: pytest.MonkeyPatch
+    dockerd: str, dpkg_image: BuiltImage, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", dockerd)
     subprocess.run(
@@ -103,7 +103,12 @@ def test_engine_export_stream_gives_the_tarball_result(
     done = subprocess.run(
         [sys.executable, "-m", "openhss", "scan", "-f", "json", "localhost/demo:1"],
         capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")},
+        # Its own OPENHSS_HOME: the vulnerability database of the user running the tests is not ours.
+        env={
+            **os.environ,
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
+            "OPENHSS_HOME": str(tmp_path / "home"),
+        },
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
