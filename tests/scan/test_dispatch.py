@@ -12,6 +12,7 @@ from openhss.scan.catalog import all_catalogers
 from openhss.scan.dispatch import AnalyzerIndex
 from openhss.scan.distro import ReleaseFileAnalyzer
 from openhss.scan.interface import Analyzer, LayerFile, PathFilter
+from openhss.scan.malware import MalwareAnalyzer
 
 # Parts of the paths catalogers claim, mixed so near misses come up as often as hits.
 _PARTS = [
@@ -62,6 +63,32 @@ _PARTS = [
     "alpine-release",
     "README",
     "bin.txt",
+    # What the malware analyzer claims: temp dirs, web roots, start-up places, scripts, archives.
+    "tmp",
+    "dev",
+    "shm",
+    "www",
+    "srv",
+    "opt",
+    "webapps",
+    "tomcat9",
+    "home",
+    "root",
+    ".bashrc",
+    ".profile",
+    "init.d",
+    "cron.d",
+    "crontab",
+    "profile",
+    "profile.d",
+    "rc.local",
+    "x.php",
+    "run.SH",
+    "a.ZIP",
+    "b.tar.gz",
+    "config.json",
+    "xmrig.json",
+    "libx.so.1",
     "",
 ]
 
@@ -90,6 +117,13 @@ _CLAIMED = [
     "usr/bin/prog",
     "usr/local/sbin/x",
     "README",
+    "tmp/x",
+    "var/www/html/index.html",
+    "opt/app/webapps/ROOT/x.jsp",
+    "var/lib/tomcat9/webapps/a/b.war",
+    "etc/cron.d/job",
+    "etc/crontab",
+    "home/u/.profile",
 ]
 _PATHS = st.one_of(
     st.lists(st.sampled_from(_PARTS), min_size=1, max_size=7).map("/".join),
@@ -111,14 +145,14 @@ class Undeclared(Analyzer[str]):
         return ()
 
 
-ANALYZERS = [*all_catalogers(), ReleaseFileAnalyzer(), Undeclared()]
+ANALYZERS = [*all_catalogers(), ReleaseFileAnalyzer(), MalwareAnalyzer(), Undeclared()]
 
 
 @settings(max_examples=3000, deadline=None)
 @given(
     _PATHS,
     st.sampled_from([0o644, 0o755, 0o600, 0o4711]),
-    st.sampled_from([0, 100, 1024, 5000]),
+    st.sampled_from([0, 100, 1024, 5000, 20 * 1024 * 1024, 40 * 1024 * 1024]),
 )
 def test_index_asks_exactly_the_claiming_analyzers(path: str, mode: int, size: int) -> None:
     index = AnalyzerIndex(ANALYZERS)

@@ -21,6 +21,7 @@ class AnalyzerIndex:
         self._names: dict[str, tuple[int, ...]] = {}
         self._extensions: dict[str, tuple[int, ...]] = {}
         self._directories: dict[str, tuple[int, ...]] = {}
+        self._prefixes: tuple[tuple[tuple[str, ...], int], ...] = ()
         for index, analyzer in enumerate(self._analyzers):
             declared = analyzer.path_filter()
             if declared is None:
@@ -28,6 +29,8 @@ class AnalyzerIndex:
                 continue
             if declared.executables:
                 self._executables += (index,)
+            if declared.prefixes:
+                self._prefixes += ((declared.prefixes, index),)
             for key, table in (
                 *((n, self._names) for n in declared.names),
                 *((e, self._extensions) for e in declared.extensions),
@@ -47,6 +50,9 @@ class AnalyzerIndex:
         candidates += self._directories.get(parent, ())
         if self._executables and (mode & 0o111 or _below_bin(parent)):
             candidates += self._executables
+        for prefixes, index in self._prefixes:
+            if path.startswith(prefixes):
+                candidates += (index,)
         if self._always:
             candidates += self._always
         if not candidates:
