@@ -13,16 +13,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from openhss.severity import severity_level
 from openhss.store import Database, now_ms
-from openhss.store.tables import component_names, domains, projects
+from openhss.store.tables import domains, projects
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.matching import advisory_info, match
 from openhss.vulndb.merging import merge_keys
-from openhss.vulndb.scans import ScannedComponent, component_row, package_ref
+from openhss.vulndb.scans import ScannedComponent, component_row, intern_names, package_ref
 
 PROJECT = "bench0000000000000000000000000000"[:32]
 COMPONENT_COLUMNS = (
@@ -150,18 +148,7 @@ def _bulk_record(db: Database, scans: Sequence[tuple[str, Sequence[ScannedCompon
             by_ref.setdefault(v.component_index, []).append(v)
         info = advisory_info(conn, {v.id for v in found})
         links = {a: (i.aliases, i.upstream) for a, i in info.items()}
-        names = sorted({c.name for _, comps in scans for c in comps})
-        stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(component_names)
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]), [{"name": n} for n in names])
-        name_id: dict[str, int] = {}
-        for start in range(0, len(names), 400):
-            name_id.update(
-                conn.execute(
-                    select(component_names.c.name, component_names.c.id).where(
-                        component_names.c.name.in_(names[start : start + 400])
-                    )
-                ).all()
-            )
+        name_id = intern_names(conn, (c.name for _, comps in scans for c in comps))
         sbom_rows: list[tuple[object, ...]] = []
         image_rows: list[tuple[object, ...]] = []
         comp_rows: list[tuple[object, ...]] = []

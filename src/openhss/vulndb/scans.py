@@ -4,7 +4,7 @@ every image row's counts and severity exact — also when the knowledge changes 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Text, any_, bindparam, delete, func, insert, select, update
@@ -220,27 +220,30 @@ def _index_names(conn: Connection, digest: str, names: set[str]) -> None:
     conn.execute(delete(image_components).where(image_components.c.config_digest == digest))
     if not names:
         return
-    ordered = sorted(names)
-    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(component_names)
-    conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]), [{"name": n} for n in ordered])
-    ids = _name_ids(conn, ordered)
+    ids = intern_names(conn, names).values()
     conn.execute(insert(image_components), [{"config_digest": digest, "name_id": i} for i in ids])
 
 
-def _name_ids(conn: Connection, names: list[str]) -> list[int]:
-    """The interned ids of `names` (all present)."""
+def intern_names(conn: Connection, names: Iterable[str]) -> dict[str, int]:
+    """The interned id of each of `names`, adding the names not interned yet."""
+    ordered = sorted(set(names))
+    if not ordered:
+        return {}
+    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(component_names)
+    conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]), [{"name": n} for n in ordered])
+    lookup = select(component_names.c.name, component_names.c.id)
     column = component_names.c.name
     if conn.dialect.name == "postgresql":
         # One array parameter: given a long IN list of VARCHAR parameters PostgreSQL may choose the
         # pg_trgm GIN index (it serves equality too) and take seconds; `= ANY(array)` keeps to the
         # unique btree index.
-        wanted = bindparam("names", value=names, type_=ARRAY(Text))
-        return list(conn.execute(select(component_names.c.id).where(column == any_(wanted))).scalars())
-    ids: list[int] = []
-    for start in range(0, len(names), _CHUNK):
-        chunk = names[start : start + _CHUNK]
-        ids += conn.execute(select(component_names.c.id).where(column.in_(chunk))).scalars().all()
-    return ids
+        wanted = bindparam("names", value=ordered, type_=ARRAY(Text))
+        return {name: id_ for name, id_ in conn.execute(lookup.where(column == any_(wanted)))}
+    found: dict[str, int] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        found.update((name, id_) for name, id_ in conn.execute(lookup.where(column.in_(chunk))))
+    return found
 
 
 def stored_vulnerability_count(conn: Connection, digest: str) -> int:
