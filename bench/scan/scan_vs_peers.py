@@ -1,14 +1,16 @@
 """OpenHSS's image scanner against Trivy, cdxgen and each ecosystem's own tool, on real images built offline.
 
     /work/venv/bin/python bench/scan/scan_vs_peers.py [--workdir /tmp/openhss-bench] [--repeat 3]
-        [--image NAME ...] [--no-cdxgen] [--write-readme] [--render-only]
+        [--image NAME ...] [--no-cdxgen] [--malware-only] [--write-readme] [--render-only]
 
 Builds the bench images (cached in the work dir; the first run takes a few minutes: two debootstraps,
 pip and npm installs from their registries, a Go build, jars, rpms), then for each image prints the
 components each tool finds by ecosystem, the differences by package name, wall time and peak memory
 per tool, our time as a ratio to Trivy's (Trivy's own start-up, `trivy --version`, taken off), and
 the malware + baseline overhead over catalogers only. `--write-readme` puts the figures into the
-"Scanning images" section of bench/README.md. Never part of the test suite.
+"Scanning images" section of bench/README.md. `--malware-only` measures the malware + baseline
+share alone (no Trivy, CLI or cdxgen runs), into its own block of that section. Never part of
+the test suite.
 """
 
 from __future__ import annotations
@@ -225,13 +227,31 @@ def run_cdxgen(cdxgen: Path, tarball: Path, out: Path, log: Path) -> peers.Run:
     return done
 
 
+def measure_malware_share(result: ImageResult, tarball: Path, out: Path, repeat: int) -> None:
+    """Issue 6 alone: catalogers-only and full warm scans, separate processes and interleaved pairs."""
+    times = {n: Measured() for n in ("openhss", "openhss-warm", "full", "full-warm")}
+    for _ in range(repeat):
+        for mode, fresh, warm in (("catalogers", "openhss", "openhss-warm"), ("full", "full", "full-warm")):
+            document, peak = run_ours_inner(mode, tarball, out / f"ours-{mode}.log")
+            times[fresh].add(document["seconds"], document["cpu_seconds"], peak)
+            times[warm].add(document["warm_seconds"], document["warm_cpu_seconds"], peak)
+        result.malware = {k: v for k, v in document.items() if not k.endswith("seconds") and k != "keys"}
+        document, _ = run_ours_inner("pairs", tarball, out / "ours-pairs.log")
+        for key, values in document.items():
+            result.pairs.setdefault(key, []).extend(values)
+    result.times.update(times)
+
+
 def bench_image(name: str, args: argparse.Namespace, trivy: Path, cdxgen: Path) -> ImageResult:
     tarball = images.build_image(args.workdir, name)
-    rootfs = images.unpack_image(args.workdir, name)
+    rootfs = images.unpack_image(args.workdir, name) if not args.malware_only else Path()
     out = args.workdir / "out" / name
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     result = ImageResult(name, tarball.stat().st_size / 1e6)
+    if args.malware_only:
+        measure_malware_share(result, tarball, out, args.repeat)
+        return result
     result.found["native"] = peers.native_keys(rootfs)
     names = ("openhss", "openhss-warm", "openhss-cli", "trivy", "trivy-start", "full", "full-warm")
     times = {n: Measured() for n in names}
@@ -316,6 +336,11 @@ def main() -> None:
     parser.add_argument("--no-cdxgen", dest="cdxgen", action="store_false", help="skip cdxgen (slow)")
     parser.add_argument("--write-readme", action="store_true", help="write the figures into bench/README.md")
     parser.add_argument(
+        "--malware-only",
+        action="store_true",
+        help="measure only what malware rules and baseline add (issue 6): no Trivy, CLI or cdxgen",
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="re-render the figures of the last run (results.json)"
     )
     parser.add_argument("--inner", nargs=2, metavar=("MODE", "TARBALL"), help=argparse.SUPPRESS)
@@ -325,14 +350,16 @@ def main() -> None:
         return
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    saved = args.workdir / "results.json"
+    saved = args.workdir / ("results-malware.json" if args.malware_only else "results.json")
+    render = report.render_malware_only if args.malware_only else report.render
+    block = "malware-share" if args.malware_only else "scan-bench"
     if args.render_only:
         document = json.loads(saved.read_text())
         results = [load_result(r) for r in document["images"]]
-        text = report.render(results, document["machine"], document["command"], document["load"])
+        text = render(results, document["machine"], document["command"], document["load"])
         print(text)
         if args.write_readme:
-            report.write_readme(REPO / "bench" / "README.md", text)
+            report.write_readme(REPO / "bench" / "README.md", text, block)
         return
     trivy, cdxgen = tools(args.workdir)
     names = args.image or list(images.IMAGES)
@@ -347,13 +374,15 @@ def main() -> None:
         results.append(bench_image(name, args, trivy, cdxgen))
     command = "/work/venv/bin/python bench/scan/scan_vs_peers.py " + " ".join(sys.argv[1:])
     load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    text = report.render(results, machine(), command.strip(), load)
+    text = render(results, machine(), command.strip(), load)
     document = {"machine": machine(), "command": command.strip(), "load": load}
     saved.write_text(json.dumps({**document, "images": [dump_result(r) for r in results]}, indent=1))
     print(text)
-    (args.workdir / "results.md").write_text(text)
+    (args.workdir / saved.name.replace(".json", ".md")).write_text(text)
     if args.write_readme:
-        report.write_readme(REPO / "bench" / "README.md", text)
+        report.write_readme(
+            REPO / "bench" / "README.md", text, "malware-share" if args.malware_only else "scan-bench"
+        )
 
 
 if __name__ == "__main__":
