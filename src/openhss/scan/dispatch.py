@@ -1,4 +1,4 @@
-"""Which analyzers to ask about a file: an index of the names, extensions and directories they declare."""
+"""Which analyzers to ask about a file: an index of the names, extensions, directories and mode bits they declare."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class AnalyzerIndex:
         self._extensions: dict[str, tuple[int, ...]] = {}
         self._directories: dict[str, tuple[int, ...]] = {}
         self._prefixes: tuple[tuple[tuple[str, ...], int], ...] = ()
+        self._mode_bits: tuple[tuple[int, int], ...] = ()
+        self._any_mode_bits = 0
         for index, analyzer in enumerate(self._analyzers):
             declared = analyzer.path_filter()
             if declared is None:
@@ -31,6 +33,9 @@ class AnalyzerIndex:
                 self._executables += (index,)
             if declared.prefixes:
                 self._prefixes += ((declared.prefixes, index),)
+            if declared.mode_bits:
+                self._mode_bits += ((declared.mode_bits, index),)
+                self._any_mode_bits |= declared.mode_bits
             for key, table in (
                 *((n, self._names) for n in declared.names),
                 *((e, self._extensions) for e in declared.extensions),
@@ -53,6 +58,8 @@ class AnalyzerIndex:
         for prefixes, index in self._prefixes:
             if path.startswith(prefixes):
                 candidates += (index,)
+        if mode & self._any_mode_bits:
+            candidates += tuple(index for bits, index in self._mode_bits if mode & bits)
         if self._always:
             candidates += self._always
         if not candidates:

@@ -240,6 +240,8 @@ class PathFilter:
     """Parent directories, exact, normalised: `var/lib/dpkg/status.d`."""
     executables: bool = False
     """Files with an execute bit, or below a `bin` or `sbin` directory."""
+    mode_bits: int = 0
+    """Files with any of these permission bits set: `0o6000` for setuid or setgid files."""
     prefixes: tuple[str, ...] = ()
     """Path prefixes, as plain string prefixes: `tmp/`, `var/lib/tomcat` (any file under them)."""
 

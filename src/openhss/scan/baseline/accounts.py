@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openhss.scan.interface import Analyzer, LayerFile
+from openhss.scan.interface import Analyzer, LayerFile, PathFilter
 
 PASSWD = "etc/passwd"
 SHADOW = "etc/shadow"
@@ -17,6 +17,8 @@ ROOT_AUTHORIZED_KEYS = ("root/.ssh/authorized_keys", "root/.ssh/authorized_keys2
 _EXACT = frozenset({PASSWD, SHADOW, GROUP, GSHADOW, HOSTS_EQUIV, *ROOT_AUTHORIZED_KEYS})
 _RHOSTS_NAMES = (".rhosts", ".shosts")
 _RHOSTS_ENDINGS = ("/.rhosts", "/.shosts")
+_CANDIDATES = PathFilter(names=frozenset({*(p.rpartition("/")[2] for p in _EXACT), *_RHOSTS_NAMES}))
+"""Every file claims() accepts has one of these names, so the walk asks it of no other file."""
 
 
 def is_rhosts(path: str) -> bool:
@@ -32,6 +34,9 @@ class AccountFilesAnalyzer(Analyzer[LayerFile]):
 
     def claims(self, path: str, mode: int, size: int) -> bool:
         return path in _EXACT or is_rhosts(path)
+
+    def path_filter(self) -> PathFilter:
+        return _CANDIDATES
 
     def analyze(self, file: LayerFile) -> Sequence[LayerFile]:
         return (file,)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from openhss.scan.baseline.accounts import AccountFilesAnalyzer
-from openhss.scan.interface import Analyzer, BuildRisk, ImageConfig, LayerFile
+from openhss.scan.interface import Analyzer, BuildRisk, ImageConfig, LayerFile, PathFilter
 
 SETUID_BITS = 0o6000
 
@@ -67,6 +67,13 @@ _ACCOUNTS = AccountFilesAnalyzer()
 # per-suffix loop and the regex (without them this was the costliest claims() of all analyzers).
 _CREDENTIAL_ENDINGS = tuple("/" + suffix for suffix in CREDENTIAL_FILES)
 _CACHE_DIRS = (*(directory for _, directory in PACKAGE_CACHES), "home/")
+_CANDIDATES = PathFilter(
+    names=frozenset(suffix.rpartition("/")[2] for suffix in CREDENTIAL_FILES),
+    prefixes=_CACHE_DIRS,
+    mode_bits=SETUID_BITS,
+)
+"""Credential files by name, cache directories, setuid/setgid files: every file claims() can accept,
+so the walk asks it of these only (it was asked of every file of the image)."""
 
 
 def credential_kind(path: str) -> str | None:
@@ -112,6 +119,9 @@ class BuildFilesAnalyzer(Analyzer[LayerFile]):
         if _ACCOUNTS.claims(path, mode, size):
             return False  # one map holds both analyzers' files: never shadow an account file
         return bool(mode & SETUID_BITS) or credential_kind(path) is not None or cache_kind(path) is not None
+
+    def path_filter(self) -> PathFilter:
+        return _CANDIDATES
 
     def analyze(self, file: LayerFile) -> Sequence[LayerFile]:
         keep = file.content[:_CREDENTIAL_LIMIT] if credential_kind(file.path) else b""
