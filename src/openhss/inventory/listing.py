@@ -35,6 +35,7 @@ from openhss.store.tables import (
     hosts,
     image_components,
     image_hosts,
+    image_names,
     image_scopes,
     images,
 )
@@ -240,12 +241,18 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     s = image_scopes
     out: list[ColumnElement[bool]] = []
-    if q.image_name is not None:
+    if q.image_name is not None and q.image_version is None:
+        # Through the interned names: one ix_image_scopes_name range per matching name (about one
+        # name per eight images), never a lookup per matching image.
+        names = select(image_names.c.id).where(_search(conn, image_names, "name", q.image_name))
+        out.append(s.c.name_id.in_(names))
+    elif q.image_name is not None:
+        # With a tag, few rows match: the image rows' own unique index (project, name, version) decides.
         named = select(images.c.id).where(
-            images.c.project_id == project_id, _search(conn, images, "image_name", q.image_name)
+            images.c.project_id == project_id,
+            _search(conn, images, "image_name", q.image_name),
+            images.c.image_version == q.image_version,
         )
-        if q.image_version is not None:
-            named = named.where(images.c.image_version == q.image_version)
         out.append(s.c.image_id.in_(named))
     if q.scan_status is not None:
         out.append(s.c.scan_status == q.scan_status)
