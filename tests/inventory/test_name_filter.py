@@ -177,4 +177,9 @@ def test_name_with_exact_filters_pages_as_a_plain_reading(
                 got += [row.image_id for row in page.rows]
             if got != expected:
                 wrong.append((needle, "rows", got, expected))
+            past = ImageQuery(
+                offset=len(expected) + 5, enterprise_project_id=ep, image_name=needle, **filters
+            )  # type: ignore[arg-type]
+            if list_local_images(conn, PROJECT, past, visible).total_num != len(expected):
+                wrong.append((needle, "total past the last page"))
     assert wrong == []

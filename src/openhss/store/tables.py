@@ -185,7 +185,8 @@ images = Table(
     # image_names.id of image_name (set on insert; a row's name never changes).
     Column("name_id", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("project_id", "image_name", "image_version", "config_digest"),
-    Index("ix_images_config_digest", "config_digest"),
+    # Covering: app_name turns config digests into this project's image ids from the index alone.
+    Index("ix_images_config_digest_project_id_id", "config_digest", "project_id", "id"),
     Index("ix_images_project_id_image_size", "project_id", "image_size"),
     Index("ix_images_project_id_scan_status_latest_scan_ms", "project_id", "scan_status", "latest_scan_ms"),
 )
@@ -246,6 +247,23 @@ image_scopes = Table(
         "container_num",
     ),
     Index("ix_image_scopes_size", "project_id", "enterprise_project_id", "image_size"),
+    # Host, container and app filters find image ids elsewhere and look each one up here: this
+    # index holds everything such a lookup reads, so it never reads the table row.
+    Index(
+        "ix_image_scopes_by_image",
+        "image_id",
+        "enterprise_project_id",
+        "project_id",
+        "created_ms",
+        "host_num",
+        "container_num",
+        "scan_status",
+        "local_image_type",
+        "vul_num",
+        "latest_scan_ms",
+        "image_size",
+        "name_id",
+    ),
     # image_name: one range per matching interned name, in page order, then every other exact
     # filter's column, so a name filter alone or with exact filters reads no table row.
     Index(

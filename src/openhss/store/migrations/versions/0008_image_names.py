@@ -1,4 +1,5 @@
-"""image names interned, with their own trigram index, and image_scopes indexed by name
+"""image names interned, with their own trigram index; image_scopes indexed by name, and by image
+covering what a probing filter reads; images by config digest covering the app_name filter
 
 Revision ID: 0008
 Revises: 0007
@@ -27,6 +28,22 @@ _NAME_INDEX = [
     "latest_scan_ms",
     "image_size",
 ]
+# Every probing filter (host, container, app; image_name with a tag) ends in one lookup per matching
+# image: with this index it reads the index alone, not the primary key's index and then the row.
+_BY_IMAGE = [
+    "image_id",
+    "enterprise_project_id",
+    "project_id",
+    "created_ms",
+    "host_num",
+    "container_num",
+    "scan_status",
+    "local_image_type",
+    "vul_num",
+    "latest_scan_ms",
+    "image_size",
+    "name_id",
+]
 _FTS = "image_names_name_fts"
 
 
@@ -49,6 +66,10 @@ def upgrade() -> None:
     op.execute("UPDATE images SET name_id = n.id FROM image_names n WHERE n.name = images.image_name")
     op.execute("UPDATE image_scopes SET name_id = i.name_id FROM images i WHERE i.id = image_scopes.image_id")
     op.create_index("ix_image_scopes_name", "image_scopes", _NAME_INDEX, unique=False)
+    op.create_index("ix_image_scopes_by_image", "image_scopes", _BY_IMAGE, unique=False)
+    # app_name goes from component links to config digests to image ids: covered, it reads no image row.
+    op.drop_index("ix_images_config_digest", table_name="images")
+    op.create_index("ix_images_config_digest_project_id_id", "images", ["config_digest", "project_id", "id"])
     if dialect == "postgresql":
         op.execute("CREATE INDEX ix_image_names_name_trgm ON image_names USING gin (name gin_trgm_ops)")
     else:
@@ -72,6 +93,7 @@ def upgrade() -> None:
             f"INSERT INTO {_FTS}(rowid, name) VALUES (NEW.rowid, NEW.name); END"
         )
     # New tables and indexes get plans only once they have statistics (see 0007).
+    op.execute("ANALYZE images")
     op.execute("ANALYZE image_names")
     op.execute("ANALYZE image_scopes")
 
@@ -84,6 +106,9 @@ def downgrade() -> None:
         for event in ("ai", "ad", "au"):
             op.execute(f"DROP TRIGGER IF EXISTS {_FTS}_{event}")
         op.execute(f"DROP TABLE IF EXISTS {_FTS}")
+    op.drop_index("ix_image_scopes_by_image", table_name="image_scopes")
+    op.drop_index("ix_images_config_digest_project_id_id", table_name="images")
+    op.create_index("ix_images_config_digest", "images", ["config_digest"])
     op.drop_index("ix_image_scopes_name", table_name="image_scopes")
     # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild of `images` would lose its FTS triggers.
     op.drop_column("image_scopes", "name_id")
