@@ -16,13 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet as shape
 import load
 
 from openhss.inventory import list_local_images, parse_query
+from openhss.store import Database
 
 
 def main() -> int:
@@ -34,7 +33,8 @@ def main() -> int:
     parser.add_argument("--only", help="run the cases whose label contains this")
     parser.add_argument("--slow", type=float, default=2.0, help="stop a case after a call this long (s)")
     args = parser.parse_args()
-    engine = create_engine(args.database)
+    # The store's own engine, with the connection settings the server uses (SQLite pragmas).
+    engine = Database(args.database).engine
     failures = 0
     print("| case | total_num | CPU median ms | CPU max ms | n |")
     print("|---|---:|---:|---:|---:|")

@@ -283,6 +283,7 @@ COLUMNS = {
         "created_ms",
     ),
     "agents": ("id", "secret_hash", "project_id", "host_id", "created_ms", "revoked_ms"),
+    "image_names": ("id", "name"),
     "host_addresses": ("host_id", "address", "kind"),
     "images": (
         "id",
@@ -303,6 +304,7 @@ COLUMNS = {
         "scan_failed_desc",
         "severity_level",
         "non_scan_reason",
+        "name_id",
     ),
     "image_hosts": ("image_id", "host_id", "enterprise_project_id"),
     "containers": (
@@ -334,6 +336,7 @@ COLUMNS = {
         "image_size",
         "latest_scan_ms",
         "vul_num",
+        "name_id",
     ),
 }
 ORDER = list(COLUMNS)
@@ -527,6 +530,11 @@ def build(hosts: int, images: int, presence: int, containers: int, seed: int = 1
             links.append((config, nid))
     for row in image_rows:
         row[14] = components_of.get(str(row[4]), 0)
+    # interned image names (as ingestion interns them), numbered in name order as migration 0008 does
+    image_name_ids = {n: i for i, n in enumerate(sorted({str(r[2]) for r in image_rows}), start=1)}
+    for row in image_rows:
+        row.append(image_name_ids[str(row[2])])
+    out.rows["image_names"] = [(i, n) for n, i in image_name_ids.items()]
     out.rows["images"] = [tuple(r) for r in image_rows]
     out.rows["component_names"] = [(i, n) for n, i in name_ids.items()]
     out.rows["image_components"] = links
@@ -593,7 +601,20 @@ def build(hosts: int, images: int, presence: int, containers: int, seed: int = 1
     for (iid, ep), hn in sorted(host_num.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
         img = by_id[iid]
         scopes.append(
-            (iid, ep, p, img[7], hn, cont_num.get((iid, ep), 0), img[9], img[8], img[6], img[10], img[11])
+            (
+                iid,
+                ep,
+                p,
+                img[7],
+                hn,
+                cont_num.get((iid, ep), 0),
+                img[9],
+                img[8],
+                img[6],
+                img[10],
+                img[11],
+                img[18],
+            )
         )
     # ... and the whole-project row of each present image: the sums over its enterprise projects
     whole: dict[object, list[object]] = {}

@@ -44,6 +44,11 @@ CHECKS = {
         WHERE s.created_ms <> i.created_ms OR s.scan_status <> i.scan_status OR s.image_size <> i.image_size
            OR s.local_image_type <> i.local_image_type OR s.latest_scan_ms <> i.latest_scan_ms
            OR s.vul_num <> i.vul_num""",
+    "images whose name_id does not name their image_name, or scope rows with another name_id": """
+        SELECT (SELECT count(*) FROM images i LEFT JOIN image_names n ON n.id = i.name_id
+                WHERE n.name IS NULL OR n.name <> i.image_name)
+             + (SELECT count(*) FROM image_scopes s JOIN images i ON i.id = s.image_id
+                WHERE s.name_id <> i.name_id)""",
     "images whose component_num differs from their components": """
         SELECT count(*) FROM images i
         WHERE i.component_num <> (SELECT count(*) FROM image_components c WHERE c.config_digest = i.config_digest)""",
@@ -162,6 +167,9 @@ def _load_postgresql(url: str, rows: dict[str, list[tuple[object, ...]]], starte
             _step(started, "postgresql: indexes rebuilt")
             cur.execute(
                 "SELECT setval(pg_get_serial_sequence('component_names', 'id'), max(id)) FROM component_names"
+            )
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('image_names', 'id'), max(id)) FROM image_names"
             )
         conn.commit()
         conn.autocommit = True

@@ -10,7 +10,8 @@ import httpx
 from sqlalchemy import func, select
 
 from openhss.api.context import ServerContext
-from openhss.store.tables import WHOLE_PROJECT, containers, image_hosts, image_scopes, images
+from openhss.inventory import ImageQuery, list_local_images
+from openhss.store.tables import WHOLE_PROJECT, containers, image_hosts, image_names, image_scopes, images
 from tests.conftest import Account
 from tests.support.fleet import FleetHost, container, enroll, image, post
 from tests.support.process import run_openhss
@@ -212,3 +213,50 @@ def test_admin_ingest_feeds_the_same_code(
     bad = run_openhss(home, "admin", "ingest", str(report_file), env=env)
     assert bad.returncode == 1 and bad.stderr.startswith("openhss: error: invalid inventory report")
     assert _counts(context) == {"nginx:1.25": (1, 0)}
+
+
+scoped = image_names.alias("scoped")
+"""The interned name a scope row carries (a second join of image_names)."""
+
+
+def _names(context: ServerContext) -> set[tuple[str, str, str]]:
+    """(image_name, interned name, scope rows' name) per image row and scope row."""
+    with context.db.begin() as conn:
+        rows = conn.execute(
+            select(images.c.image_name, image_names.c.name, scoped.c.name)
+            .join(image_names, image_names.c.id == images.c.name_id, isouter=True)
+            .join(image_scopes, image_scopes.c.image_id == images.c.id, isouter=True)
+            .join(scoped, scoped.c.id == image_scopes.c.name_id, isouter=True)
+        ).all()
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+def test_image_names_are_interned_once_and_follow_every_row(
+    live_server: LiveServer, context: ServerContext, account: Account
+) -> None:
+    http, h1 = _host(live_server, context, account, "n1")
+    h2 = enroll(http, context, account.project_id, "n2")
+    post(http, h1, h1.report([image("A", "nginx:1.25", "nginx:latest"), image("B", "redis:7")]))
+    post(
+        http,
+        h2,
+        h2.report([image("C", "nginx:1.26"), image("D", "swr.cn-north-4.myhuaweicloud.com/o/nginx:1")]),
+    )
+    # an image without tags, and a removed image whose name stays interned
+    post(http, h1, h1.report([image("A", "nginx:1.25", "nginx:latest"), image("E")]))
+    names = _names(context)
+    assert all(row[0] == row[1] for row in names)
+    # scope rows exist for images still present, and carry their image's name
+    present = {row for row in names if row[2] is not None}
+    assert all(row[0] == row[2] for row in present)
+    assert {row[0] for row in present} == {"nginx", "swr.cn-north-4.myhuaweicloud.com/o/nginx", "<none>"}
+    assert _table_size(context, image_names) == 4  # nginx, redis, the swr name, <none>
+    with context.db.begin() as conn:
+        listed = list_local_images(conn, account.project_id, ImageQuery(image_name="nginx"), None)
+    assert sorted((r.image_name, r.image_version) for r in listed.rows) == [
+        ("nginx", "1.25"),
+        ("nginx", "1.26"),
+        ("nginx", "latest"),
+        ("swr.cn-north-4.myhuaweicloud.com/o/nginx", "1"),
+    ]
+    assert listed.total_num == 4

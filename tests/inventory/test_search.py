@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, update
 from openhss.inventory import ImageQuery, list_local_images
 from openhss.inventory.counts import refresh_counts
 from openhss.store import Database
+from openhss.store.interning import intern
 from openhss.store.tables import (
     component_names,
     containers,
@@ -17,6 +18,7 @@ from openhss.store.tables import (
     hosts,
     image_components,
     image_hosts,
+    image_names,
     images,
     projects,
 )
@@ -65,7 +67,7 @@ def db(database_url: str) -> Iterator[Database]:
                     config_digest=f"sha256:{k}", repo_digest="", image_size=k, created_ms=k,
                     local_image_type="other_image", scan_status="unscan", latest_scan_ms=0, vul_num=0,
                     unsafe_setting_num=0, malicious_file_num=0, component_num=1, scan_failed_desc="",
-                    severity_level="", non_scan_reason="",
+                    severity_level="", non_scan_reason="", name_id=intern(conn, image_names, [name])[name],
                 )
             )  # fmt: skip
             conn.execute(
@@ -107,13 +109,19 @@ def test_every_needle_matches_as_a_plain_scan_would(db: Database) -> None:
 def test_search_follows_inserts_updates_and_deletes(db: Database) -> None:
     with db.begin(write=True) as conn:
         conn.execute(update(hosts).where(hosts.c.id == "h0").values(name="renamed-host"))
-        conn.execute(update(images).where(images.c.id == "i1").values(image_name="renamed-image"))
+        # An image row's name never changes in the product (it is part of its identity); renaming one
+        # here, with its interned name, checks that both searches follow the new name.
+        renamed = intern(conn, image_names, ["renamed-image"])["renamed-image"]
+        conn.execute(
+            update(images).where(images.c.id == "i1").values(image_name="renamed-image", name_id=renamed)
+        )
         conn.execute(delete(containers).where(containers.c.host_id == "h2"))
         conn.execute(update(containers).where(containers.c.host_id == "h3").values(pod_name="new-pod-name"))
-        refresh_counts(conn, ["i2"])
+        refresh_counts(conn, ["i1", "i2"])
     assert _found(db, host_name="renamed-h") == {"i0"}
     assert _found(db, host_name="webshell") == set()
     assert _found(db, image_name="renamed-im") == {"i1"}
+    assert _found(db, image_name="renamed-im", image_version="1") == {"i1"}
     assert _found(db, image_name="100%_done") == set()
     assert _found(db, container_name="_b%") == set()
     assert _found(db, pod_name="new-pod") == {"i3"}

@@ -79,3 +79,67 @@ def test_a_store_behind_head_is_migrated(tmp_path: Path) -> None:
     db.migrate()
     assert db.revision() == database.head_revision()
     db.close()
+
+
+def test_0008_interns_the_names_of_a_store_with_images(database_url: str) -> None:
+    """Down to 0007, images written as 0007 knew them, up again: every row gets its name's id."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from openhss.inventory import ImageQuery, list_local_images
+
+    db = Database(database_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    names = ["nginx", "library/nginx", "redis", "nginx", "100%_x"]
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO domains (id, name, created_ms) VALUES ('d', 'acme', 1)"))
+        conn.execute(
+            text("INSERT INTO projects (id, domain_id, name, created_ms) VALUES ('p', 'd', 'cn', 1)")
+        )
+        for k, name in enumerate(names):
+            conn.execute(
+                text(
+                    "INSERT INTO images (id, project_id, image_name, image_version, config_digest, repo_digest, "
+                    "image_size, created_ms, local_image_type, scan_status, latest_scan_ms, vul_num, "
+                    "unsafe_setting_num, malicious_file_num, component_num, scan_failed_desc, severity_level, "
+                    "non_scan_reason) VALUES (:id, 'p', :name, :v, :d, '', 0, :k, 'other_image', 'unscan', "
+                    "0, 0, 0, 0, 0, '', '', '')"
+                ),
+                {"id": f"i{k}", "name": name, "v": str(k), "d": f"sha256:{k}", "k": k},
+            )
+            for ep in ("0", "*"):
+                conn.execute(
+                    text(
+                        "INSERT INTO image_scopes (image_id, enterprise_project_id, project_id, created_ms, "
+                        "host_num, container_num) VALUES (:id, :ep, 'p', :k, 1, 0)"
+                    ),
+                    {"id": f"i{k}", "ep": ep, "k": k},
+                )
+    db.migrate()
+    with db.begin() as conn:
+        interned = {name: id_ for name, id_ in conn.execute(text("SELECT name, id FROM image_names"))}
+        assert sorted(interned) == sorted(set(names))
+        by_image = conn.execute(text("SELECT id, image_name, name_id FROM images")).all()
+        assert all(interned[name] == name_id for _, name, name_id in by_image)
+        scope_ids = conn.execute(
+            text("SELECT s.name_id, i.name_id FROM image_scopes s JOIN images i ON i.id = s.image_id")
+        ).all()
+        assert len(scope_ids) == 2 * len(names) and all(a == b for a, b in scope_ids)
+        for needle, expected in (
+            ("nginx", {"i0", "i1", "i3"}),
+            ("0%_", {"i4"}),
+            ("redi", {"i2"}),
+            ("ngx", set()),
+        ):
+            for ep in ("0", "*"):
+                page = list_local_images(
+                    conn, "p", ImageQuery(image_name=needle, enterprise_project_id=ep), None
+                )
+                assert {r.image_id for r in page.rows} == expected
+                assert page.total_num == len(expected)
+    db.close()

@@ -6,7 +6,15 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from openhss.store.tables import SCOPE_COPIED, WHOLE_PROJECT, containers, image_hosts, image_scopes, images
+from openhss.store.tables import (
+    SCOPE_COPIED,
+    SCOPE_FIXED,
+    WHOLE_PROJECT,
+    containers,
+    image_hosts,
+    image_scopes,
+    images,
+)
 
 _CHUNK = 500
 
@@ -39,9 +47,9 @@ def _refresh(conn: Connection, ids: list[str]) -> None:
     meta = {
         row.id: row
         for row in conn.execute(
-            select(images.c.id, images.c.project_id, *(images.c[c] for c in SCOPE_COPIED)).where(
-                images.c.id.in_(ids)
-            )
+            select(
+                images.c.id, images.c.project_id, *(images.c[c] for c in (*SCOPE_COPIED, *SCOPE_FIXED))
+            ).where(images.c.id.in_(ids))
         )
     }
     conn.execute(delete(image_scopes).where(image_scopes.c.image_id.in_(ids)))
@@ -50,7 +58,7 @@ def _refresh(conn: Connection, ids: list[str]) -> None:
             "image_id": image_id,
             "enterprise_project_id": ep,
             "project_id": meta[image_id].project_id,
-            **{c: meta[image_id]._mapping[c] for c in SCOPE_COPIED},
+            **{c: meta[image_id]._mapping[c] for c in (*SCOPE_COPIED, *SCOPE_FIXED)},
             "host_num": host_num,
             "container_num": container_counts.get((image_id, ep), 0),
         }

@@ -18,7 +18,8 @@ from openhss.inventory.interface import (
 )
 from openhss.inventory.names import UNTAGGED, ImageRef, local_image_type, parse_ref, repo_digest_for
 from openhss.store import Database, now_ms
-from openhss.store.tables import containers, host_addresses, hosts, image_hosts, images
+from openhss.store.interning import intern
+from openhss.store.tables import containers, host_addresses, hosts, image_hosts, image_names, images
 
 _CHUNK = 500
 
@@ -142,6 +143,9 @@ def _image_rows(
         if key not in found
     ]
     if new:
+        name_ids = intern(conn, image_names, (str(values["image_name"]) for values in new))
+        for values in new:
+            values["name_id"] = name_ids[str(values["image_name"])]
         _inherit_scans(conn, new)
         conn.execute(insert(images), new)
         for values in new:

@@ -35,6 +35,7 @@ from openhss.store.tables import (
     hosts,
     image_components,
     image_hosts,
+    image_names,
     image_scopes,
     images,
 )
@@ -88,20 +89,19 @@ def list_local_images(
         return ImagePage(0, ())
     rows = _matching(conn, project_id, query, eps)
     found: Sequence[Row[Any]] = ()
-    total = _FEW + 1
     if _probes(query):
-        # A probing filter (substring, host, container, app) usually leaves few rows: gather up to
-        # _FEW + 1 of them once, and take both the page and the total from that one set.
-        few = rows.limit(_FEW + 1).cte("m").prefix_with("MATERIALIZED")
-        counted = select(func.count()).select_from(few).scalar_subquery().label("total")
-        found = _page(conn, select(few, counted), query)
+        # A probing filter (substring, host, container, app) finds its images through another
+        # table, so every match is found before any is known to be on the page: gather them once
+        # and take both the page and the total from that one set, however many there are (counting
+        # and then paging would find them all twice more).
+        gathered = rows.cte("m").prefix_with("MATERIALIZED")
+        counted = select(func.count()).select_from(gathered).scalar_subquery().label("total")
+        found = _page(conn, select(gathered, counted), query)
         if found:
             total = int(found[0].total)
-        else:
-            total = conn.execute(
-                select(func.count()).select_from(rows.limit(_FEW + 1).subquery())
-            ).scalar_one()
-    if total > _FEW:
+        else:  # no match, or the offset is past the last one
+            total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
+    else:
         total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
         if total <= _FEW and not _walks_in_order(query, eps):
             # Few matches: gather them all, then sort. Walking the order index instead and probing
@@ -240,12 +240,18 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     s = image_scopes
     out: list[ColumnElement[bool]] = []
-    if q.image_name is not None:
+    if q.image_name is not None and q.image_version is None:
+        # Through the interned names: one ix_image_scopes_name range per matching name (about one
+        # name per eight images), never a lookup per matching image.
+        names = select(image_names.c.id).where(_search(conn, image_names, "name", q.image_name))
+        out.append(s.c.name_id.in_(names))
+    elif q.image_name is not None:
+        # With a tag, few rows match: the image rows' own unique index (project, name, version) decides.
         named = select(images.c.id).where(
-            images.c.project_id == project_id, _search(conn, images, "image_name", q.image_name)
+            images.c.project_id == project_id,
+            _search(conn, images, "image_name", q.image_name),
+            images.c.image_version == q.image_version,
         )
-        if q.image_version is not None:
-            named = named.where(images.c.image_version == q.image_version)
         out.append(s.c.image_id.in_(named))
     if q.scan_status is not None:
         out.append(s.c.scan_status == q.scan_status)

@@ -7,13 +7,11 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Text, any_, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from openhss.severity import severity_level
 from openhss.store import Database, now_ms
+from openhss.store.interning import intern
 from openhss.store.tables import (
     advisories,
     component_names,
@@ -27,8 +25,6 @@ from openhss.vulndb.ecosystems import component_match_ecosystem, component_versi
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.matching import match
 from openhss.vulndb.merging import merge_keys
-
-_CHUNK = 400
 
 
 @dataclass(frozen=True)
@@ -226,24 +222,7 @@ def _index_names(conn: Connection, digest: str, names: set[str]) -> None:
 
 def intern_names(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     """The interned id of each of `names`, adding the names not interned yet."""
-    ordered = sorted(set(names))
-    if not ordered:
-        return {}
-    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(component_names)
-    conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]), [{"name": n} for n in ordered])
-    lookup = select(component_names.c.name, component_names.c.id)
-    column = component_names.c.name
-    if conn.dialect.name == "postgresql":
-        # One array parameter: given a long IN list of VARCHAR parameters PostgreSQL may choose the
-        # pg_trgm GIN index (it serves equality too) and take seconds; `= ANY(array)` keeps to the
-        # unique btree index.
-        wanted = bindparam("names", value=ordered, type_=ARRAY(Text))
-        return {name: id_ for name, id_ in conn.execute(lookup.where(column == any_(wanted)))}
-    found: dict[str, int] = {}
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        found.update((name, id_) for name, id_ in conn.execute(lookup.where(column.in_(chunk))))
-    return found
+    return intern(conn, component_names, names)
 
 
 def stored_vulnerability_count(conn: Connection, digest: str) -> int:
