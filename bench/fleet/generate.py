@@ -24,7 +24,7 @@ import fleet as shape
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from openhss.api.app import build_context
+from openhss.api.context import build_context
 from openhss.config import Settings
 
 CHECKS = {
