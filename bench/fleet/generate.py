@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from openhss.api.context import build_context
 from openhss.config import Settings
+from openhss.store.counters import recount
 
 CHECKS = {
     "scopes without presence or with wrong host_num/container_num": """
@@ -44,6 +45,15 @@ CHECKS = {
         WHERE s.created_ms <> i.created_ms OR s.scan_status <> i.scan_status OR s.image_size <> i.image_size
            OR s.local_image_type <> i.local_image_type OR s.latest_scan_ms <> i.latest_scan_ms
            OR s.vul_num <> i.vul_num""",
+    "counter keys whose sum differs from a recount of image_scopes": """
+        SELECT count(*) FROM (
+            SELECT project_id, enterprise_project_id, scan_status, local_image_type, vulnerable,
+                   with_containers, sum(n) AS n FROM image_counts GROUP BY 1, 2, 3, 4, 5, 6) c
+        FULL JOIN (
+            SELECT project_id, enterprise_project_id, scan_status, local_image_type, vul_num > 0 AS vulnerable,
+                   container_num > 0 AS with_containers, count(*) AS n FROM image_scopes GROUP BY 1, 2, 3, 4, 5, 6) s
+        USING (project_id, enterprise_project_id, scan_status, local_image_type, vulnerable, with_containers)
+        WHERE coalesce(c.n, 0) <> coalesce(s.n, 0)""",
     "images whose component_num differs from their components": """
         SELECT count(*) FROM images i
         WHERE i.component_num <> (SELECT count(*) FROM image_components c WHERE c.config_digest = i.config_digest)""",
@@ -86,6 +96,10 @@ def main() -> int:
         _load_postgresql(url, rows, started)
     else:
         _load_sqlite(str(make_url(url).database), rows, started)
+    with context.db.begin(write=True) as conn:
+        # The load set the counters' triggers aside (SQLite) or did not fire them (PostgreSQL).
+        recount(conn)
+    _step(started, "image counters filled")
     bad = 0
     with context.db.begin() as conn:
         for what, sql in CHECKS.items():
@@ -110,7 +124,8 @@ def _load_sqlite(path: str, rows: dict[str, list[tuple[object, ...]]], started: 
     # maintaining them row by row. Their SQL comes from the store itself (what migrations made).
     aside = conn.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-        "AND ((type = 'index') OR (type = 'trigger' AND name LIKE '%\\_fts\\_%' ESCAPE '\\'))"
+        "AND ((type = 'index') OR (type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
+        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\')))"
     ).fetchall()
     conn.execute("BEGIN")
     for kind, name, _table, _sql in aside:
