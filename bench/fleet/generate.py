@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from openhss.api.context import build_context
 from openhss.config import Settings
+from openhss.store.counters import recount
 
 CHECKS = {
     "scopes without presence or with wrong host_num/container_num": """
@@ -49,6 +50,15 @@ CHECKS = {
                 WHERE n.name IS NULL OR n.name <> i.image_name)
              + (SELECT count(*) FROM image_scopes s JOIN images i ON i.id = s.image_id
                 WHERE s.name_id <> i.name_id)""",
+    "counter keys whose sum differs from a recount of image_scopes": """
+        SELECT count(*) FROM (
+            SELECT project_id, enterprise_project_id, scan_status, local_image_type, vulnerable,
+                   with_containers, sum(n) AS n FROM image_counts GROUP BY 1, 2, 3, 4, 5, 6) c
+        FULL JOIN (
+            SELECT project_id, enterprise_project_id, scan_status, local_image_type, vul_num > 0 AS vulnerable,
+                   container_num > 0 AS with_containers, count(*) AS n FROM image_scopes GROUP BY 1, 2, 3, 4, 5, 6) s
+        USING (project_id, enterprise_project_id, scan_status, local_image_type, vulnerable, with_containers)
+        WHERE coalesce(c.n, 0) <> coalesce(s.n, 0)""",
     "images whose component_num differs from their components": """
         SELECT count(*) FROM images i
         WHERE i.component_num <> (SELECT count(*) FROM image_components c WHERE c.config_digest = i.config_digest)""",
@@ -91,6 +101,10 @@ def main() -> int:
         _load_postgresql(url, rows, started)
     else:
         _load_sqlite(str(make_url(url).database), rows, started)
+    with context.db.begin(write=True) as conn:
+        # The load set the counters' triggers aside (SQLite) or did not fire them (PostgreSQL).
+        recount(conn)
+    _step(started, "image counters filled")
     bad = 0
     with context.db.begin() as conn:
         for what, sql in CHECKS.items():
@@ -115,7 +129,8 @@ def _load_sqlite(path: str, rows: dict[str, list[tuple[object, ...]]], started: 
     # maintaining them row by row. Their SQL comes from the store itself (what migrations made).
     aside = conn.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-        "AND ((type = 'index') OR (type = 'trigger' AND name LIKE '%\\_fts\\_%' ESCAPE '\\'))"
+        "AND ((type = 'index') OR (type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
+        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\')))"
     ).fetchall()
     conn.execute("BEGIN")
     for kind, name, _table, _sql in aside:

@@ -18,6 +18,7 @@ from openhss.inventory.interface import (
     UnknownHost,
 )
 from openhss.store import Database, now_ms
+from openhss.store.counters import fold_counts
 from openhss.store.tables import (
     agents,
     containers,
@@ -168,7 +169,8 @@ class AgentRegistry:
     def delete_host(self, host_id: str) -> None:
         """Remove a host with its images' presence and containers; its agents are revoked."""
         with self._db.begin(write=True) as conn:
-            if conn.execute(select(hosts.c.id).where(hosts.c.id == host_id)).first() is None:
+            project_id = conn.execute(select(hosts.c.project_id).where(hosts.c.id == host_id)).scalar()
+            if project_id is None:
                 raise UnknownHost(f"host {host_id!r} not found")
             affected = set(
                 conn.execute(select(image_hosts.c.image_id).where(image_hosts.c.host_id == host_id)).scalars()
@@ -185,3 +187,4 @@ class AgentRegistry:
             conn.execute(delete(hosts).where(hosts.c.id == host_id))
             conn.execute(update(agents).where(agents.c.host_id == host_id).values(revoked_ms=now_ms()))
             refresh_counts(conn, affected)
+        fold_counts(self._db, project_id)

@@ -18,6 +18,7 @@ from openhss.inventory.interface import (
 )
 from openhss.inventory.names import UNTAGGED, ImageRef, local_image_type, parse_ref, repo_digest_for
 from openhss.store import Database, now_ms
+from openhss.store.counters import fold_counts
 from openhss.store.interning import intern
 from openhss.store.tables import containers, host_addresses, hosts, image_hosts, image_names, images
 
@@ -54,7 +55,12 @@ def apply_report(
         affected = _set_presence(conn, report.host_id, host.enterprise_project_id, set(wanted.values()))
         affected |= _set_containers(conn, report, host.enterprise_project_id, wanted)
         refresh_counts(conn, affected)
-        return IngestResult(applied=True, images=len(set(wanted.values())), containers=len(report.containers))
+        result = IngestResult(
+            applied=True, images=len(set(wanted.values())), containers=len(report.containers)
+        )
+    # After the commit, in a transaction of its own: folding never holds the ingest's locks.
+    fold_counts(db, report.project_id)
+    return result
 
 
 def _is_stale(report: InventoryReport, run_id: str, run_started_ms: int, seq: int) -> bool:
@@ -168,6 +174,18 @@ _SCAN_FIELDS = (
     "severity_level",
 )
 
+# The scan fields of an image ID never scanned (the table's defaults).
+_UNSCANNED: dict[str, object] = {
+    "scan_status": "unscan",
+    "latest_scan_ms": 0,
+    "vul_num": 0,
+    "unsafe_setting_num": 0,
+    "malicious_file_num": 0,
+    "component_num": 0,
+    "scan_failed_desc": "",
+    "severity_level": "",
+}
+
 
 def _inherit_scans(conn: Connection, new: list[dict[str, object]]) -> None:
     """A new row of an image ID already scanned (another tag, another project) starts with that scan.
@@ -189,7 +207,8 @@ def _inherit_scans(conn: Connection, new: list[dict[str, object]]) -> None:
         for scanned in rows:
             known[scanned.config_digest] = {f: getattr(scanned, f) for f in _SCAN_FIELDS}
     for values in new:
-        values.update(known.get(str(values["config_digest"]), {}))
+        # Every row gets every field (one executemany needs the same keys in each row).
+        values.update(known.get(str(values["config_digest"]), _UNSCANNED))
 
 
 def _set_presence(conn: Connection, host_id: str, ep: str, wanted: set[str]) -> set[str]:

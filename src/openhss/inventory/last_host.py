@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Connection, func, select, true
+from sqlalchemy import ColumnElement, Connection, select, true
 
 from openhss.store.tables import hosts, image_hosts
 
@@ -18,6 +18,8 @@ _RECENT = (32, 512)
 """How many of the project's most recently seen hosts are probed, in rounds (each probe costs)."""
 _CROWDED = 128
 """From this many hosts on, an image is looked for among the recent hosts first."""
+_CHUNK = 500
+"""Host ids per lookup."""
 
 
 def last_hosts(
@@ -74,20 +76,30 @@ def _among_recent(
 def _ranked(
     conn: Connection, image_ids: list[str], eps: frozenset[str] | None
 ) -> dict[str, tuple[str, str, str]]:
-    """The answer for each image, ranking every host that holds it."""
-    ranked = (
-        select(
-            image_hosts.c.image_id,
-            hosts.c.name,
-            hosts.c.id,
-            hosts.c.agent_id,
-            func.row_number()
-            .over(partition_by=image_hosts.c.image_id, order_by=(hosts.c.last_seen_ms.desc(), hosts.c.id))
-            .label("rank"),
+    """The answer for each image, ranking every host that holds it.
+
+    Two primary-key lookups, ranked here: joined in SQL, PostgreSQL guessed the holders of a page
+    from the skewed average (2,700 for 200 images that had 388) and hashed all 20,000 hosts for
+    them, 17 ms of a 20 ms query.
+    """
+    held = conn.execute(
+        select(image_hosts.c.image_id, image_hosts.c.host_id).where(
+            image_hosts.c.image_id.in_(image_ids), _scoped(eps)
         )
-        .join(hosts, hosts.c.id == image_hosts.c.host_id)
-        .where(image_hosts.c.image_id.in_(image_ids), _scoped(eps))
-        .subquery()
-    )
-    rows = conn.execute(select(ranked).where(ranked.c.rank == 1)).all()
-    return {r.image_id: (r.name, r.id, r.agent_id) for r in rows}
+    ).all()
+    wanted = sorted({host_id for _, host_id in held})
+    facts: dict[str, tuple[int, str, str]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        for r in conn.execute(
+            select(hosts.c.id, hosts.c.last_seen_ms, hosts.c.name, hosts.c.agent_id).where(
+                hosts.c.id.in_(wanted[start : start + _CHUNK])
+            )
+        ):
+            facts[r.id] = (int(r.last_seen_ms), r.name, r.agent_id)
+    best: dict[str, tuple[int, str]] = {}
+    for image_id, host_id in held:
+        # The smallest (-last_seen_ms, id) is the most recent host, ties by the smaller id.
+        key = (-facts[host_id][0], host_id)
+        if image_id not in best or key < best[image_id]:
+            best[image_id] = key
+    return {image_id: (facts[h][1], h, facts[h][2]) for image_id, (_, h) in best.items()}

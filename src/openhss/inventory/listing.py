@@ -26,6 +26,7 @@ from sqlalchemy import (
 
 from openhss.inventory.last_host import last_hosts
 from openhss.inventory.query import ALL_GRANTED, ImageQuery
+from openhss.inventory.totals import counted_total
 from openhss.store.tables import (
     WHOLE_PROJECT,
     component_names,
@@ -102,7 +103,13 @@ def list_local_images(
         else:  # no match, or the offset is past the last one
             total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
     else:
-        total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
+        # Counted from the maintained counters when the filters are only those they are kept by.
+        kept = counted_total(conn, project_id, query, eps)
+        total = (
+            kept
+            if kept is not None
+            else conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
+        )
         if total <= _FEW and not _walks_in_order(query, eps):
             # Few matches: gather them all, then sort. Walking the order index instead and probing
             # each row against a selective filter would read almost the whole index to fill a page.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -313,6 +314,44 @@ image_scopes = Table(
 SCOPE_COPIED = ("scan_status", "local_image_type", "image_size", "latest_scan_ms", "vul_num", "created_ms")
 # Copied when a scope row is written (counts.refresh_counts); never changes afterwards.
 SCOPE_FIXED = ("name_id",)
+
+# How many image_scopes rows hold each filter key: what total_num is when the list's filters are
+# only these (migration 0009's triggers keep it). A key's count is the sum of its rows' `n`: on
+# PostgreSQL each statement that changes image_scopes appends signed deltas, folded now and then
+# (`store.counters`), so that concurrent writers never update one shared row; on SQLite (one
+# writer at a time) each key has one row, adjusted in place.
+image_counts = Table(
+    "image_counts",
+    metadata,
+    Column("project_id", String(32), nullable=False),
+    Column("enterprise_project_id", String(64), nullable=False),
+    Column("scan_status", String(16), nullable=False),
+    Column("local_image_type", String(16), nullable=False),
+    Column("vulnerable", Boolean, nullable=False),
+    Column("with_containers", Boolean, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Index(
+        "ix_image_counts_key",
+        "project_id",
+        "enterprise_project_id",
+        "scan_status",
+        "local_image_type",
+        "vulnerable",
+        "with_containers",
+        "n",
+    ),
+)
+"""`vulnerable` is vul_num > 0, `with_containers` container_num > 0, of the counted rows."""
+
+COUNTED_KEY = (
+    "project_id",
+    "enterprise_project_id",
+    "scan_status",
+    "local_image_type",
+    "vulnerable",
+    "with_containers",
+)
+"""The columns of `image_counts` that name a key (every column but `n`)."""
 
 image_hosts = Table(
     "image_hosts",
