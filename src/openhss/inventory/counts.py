@@ -31,6 +31,18 @@ def refresh_counts(conn: Connection, image_ids: Iterable[str]) -> None:
 
 
 def _refresh(conn: Connection, ids: list[str]) -> None:
+    # Every writer of an image's scope rows holds its image row: this one locks them (in id order,
+    # the order every ingest takes them in, so two never wait on each other in a circle); a scan
+    # holds them by updating them (the trigger writes the copies). On PostgreSQL another host's
+    # ingest of the same image then waits here until this commits and reads the presence rows
+    # after it (each statement sees what committed before it), instead of both deleting and
+    # re-inserting the same scope rows from counts that miss each other's hosts. SQLite runs one
+    # writer at a time and has no row locks (the clause is left out there). FOR NO KEY UPDATE, not
+    # FOR UPDATE: the presence and container rows an ingest inserts take FOR KEY SHARE on their
+    # image row (their foreign key), which FOR UPDATE would wait on (a deadlock between two ingests).
+    conn.execute(
+        select(images.c.id).where(images.c.id.in_(ids)).order_by(images.c.id).with_for_update(key_share=True)
+    )
     host_counts = conn.execute(
         select(image_hosts.c.image_id, image_hosts.c.enterprise_project_id, func.count())
         .where(image_hosts.c.image_id.in_(ids))

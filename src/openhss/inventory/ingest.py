@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from openhss.inventory.counts import refresh_counts
 from openhss.inventory.interface import (
@@ -110,6 +112,45 @@ def _image_rows(
                 "created_ms": image.created_ms,
                 "local_image_type": local_image_type(ref, swr_hosts) if ref else "other_image",
             }
+    found = _known_rows(conn, report.project_id, wanted)
+    new = [
+        {
+            "id": str(uuid.uuid4()),
+            "project_id": report.project_id,
+            "image_name": key.name,
+            "image_version": key.version,
+            "config_digest": key.digest,
+            "scan_status": "unscan",
+            **attrs,
+        }
+        # In key order, so that two ingests creating some of the same rows meet them in one order.
+        for key, attrs in sorted(
+            wanted.items(), key=lambda item: (item[0].name, item[0].version, item[0].digest)
+        )
+        if key not in found
+    ]
+    if new:
+        name_ids = intern(conn, image_names, (str(values["image_name"]) for values in new))
+        for values in new:
+            values["name_id"] = name_ids[str(values["image_name"])]
+        _inherit_scans(conn, new)
+        # Another host's ingest may create the same row meanwhile (hosts share their images): on
+        # PostgreSQL this insert then waits for that transaction and skips the row, and the lookup
+        # below (a statement of its own, so it sees what committed) gives the id that won.
+        insert_new = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(images)
+        conn.execute(insert_new.on_conflict_do_nothing(index_elements=list(_IMAGE_KEY)), new)
+        found.update(_known_rows(conn, report.project_id, {k: wanted[k] for k in wanted if k not in found}))
+    return found
+
+
+_IMAGE_KEY = ("project_id", "image_name", "image_version", "config_digest")
+"""The columns of images' unique key: one row per project, name, version and image ID."""
+
+
+def _known_rows(
+    conn: Connection, project_id: str, wanted: dict[_ImageKey, dict[str, object]]
+) -> dict[_ImageKey, str]:
+    """Ids of the rows among `wanted` that exist, updating a repo digest the engine now knows."""
     found: dict[_ImageKey, str] = {}
     keys = list(wanted)
     for start in range(0, len(keys), _CHUNK):
@@ -122,7 +163,7 @@ def _image_rows(
                 images.c.config_digest,
                 images.c.repo_digest,
             )
-            .where(images.c.project_id == report.project_id)
+            .where(images.c.project_id == project_id)
             .where(
                 tuple_(images.c.image_name, images.c.image_version, images.c.config_digest).in_(
                     [(k.name, k.version, k.digest) for k in chunk]
@@ -135,31 +176,6 @@ def _image_rows(
             known = wanted[key]["repo_digest"]
             if known and known != row.repo_digest:
                 conn.execute(update(images).where(images.c.id == row.id).values(repo_digest=known))
-    new = [
-        {
-            "id": str(uuid.uuid4()),
-            "project_id": report.project_id,
-            "image_name": key.name,
-            "image_version": key.version,
-            "config_digest": key.digest,
-            "scan_status": "unscan",
-            **attrs,
-        }
-        for key, attrs in wanted.items()
-        if key not in found
-    ]
-    if new:
-        name_ids = intern(conn, image_names, (str(values["image_name"]) for values in new))
-        for values in new:
-            values["name_id"] = name_ids[str(values["image_name"])]
-        _inherit_scans(conn, new)
-        conn.execute(insert(images), new)
-        for values in new:
-            found[
-                _ImageKey(
-                    str(values["image_name"]), str(values["image_version"]), str(values["config_digest"])
-                )
-            ] = str(values["id"])
     return found
 
 
