@@ -37,6 +37,13 @@ def test_scalar_and_list_parameters_select_what_sqlalchemy_selects(database_url:
             "a%b",
             "pkg-3",
         ]
+        between = "SELECT name FROM component_names WHERE name {} AND name {} ORDER BY name"
+        assert [
+            n for (n,) in driver_rows(conn, between, [("pkg-10", "pkg-12"), ["pkg-11", "pkg-12", "pkg-13"]])
+        ] == [
+            "pkg-11",
+            "pkg-12",
+        ]
         # An empty list matches nothing (no query: `IN ()` is not SQL everywhere).
         assert driver_rows(conn, _BY_NAME, [[]]) == []
         assert driver_rows(conn, _BY_ID_AND_NAME, [ids, []]) == []

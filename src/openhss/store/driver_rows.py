@@ -14,15 +14,19 @@ CHUNK = 400
 
 
 def driver_rows(conn: Connection, template: str, params: Sequence[object]) -> list[Any]:
-    """Rows of `template`, whose `{}` fields each take one of `params` as `= value`, or as membership
-    when the parameter is a list (an empty list matches nothing)."""
+    """Rows of `template`, whose `{}` fields each take one of `params` as `= value`, as membership
+    when the parameter is a list (an empty list matches nothing), or as `BETWEEN low AND high` when
+    it is a (low, high) tuple."""
     if any(isinstance(p, list) and not p for p in params):
         return []
     postgres = conn.dialect.name == "postgresql"
     tests: list[str] = []
     values: list[object] = []
     for p in params:
-        if postgres:
+        if isinstance(p, tuple):
+            tests.append("BETWEEN %s AND %s" if postgres else "BETWEEN ? AND ?")
+            values += p
+        elif postgres:
             tests.append("= ANY(%s)" if isinstance(p, list) else "= %s")
             values.append(p)
         elif isinstance(p, list):
