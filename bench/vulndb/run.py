@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from bench.vulndb.generate import AdvisoryGenerator, Universe, image_components, write_zip  # noqa: E402
-from bench.vulndb.store import IMAGE_COLUMNS, bulk_record, copy_rows, ensure_project, image_row  # noqa: E402
+from bench.vulndb.store import IMAGE_COLUMNS, FleetStore, copy_rows, ensure_project, image_row  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from openhss.store import (  # noqa: E402
@@ -317,13 +317,14 @@ def fleet(args: argparse.Namespace, db: Database, universe: Universe, rng: rando
     ensure_project(db)
     say(f"storing {args.sboms:,} SBOMs of {args.sbom_size} components")
     t = time.perf_counter()
+    store = FleetStore(db)
     batch = 200
     for start in range(0, args.sboms, batch):
         scans = [
             (digest(f"fleet-{i}"), _sbom(universe, rng, args.sbom_size))
             for i in range(start, min(args.sboms, start + batch))
         ]
-        bulk_record(db, scans, start)
+        store.record(scans, start)
         if start % 2000 == 0:
             say(f"  {start + len(scans):,} stored")
     stored = time.perf_counter() - t
@@ -332,7 +333,7 @@ def fleet(args: argparse.Namespace, db: Database, universe: Universe, rng: rando
     record(
         "fleet: SBOMs stored (bulk) / matches", f"{args.sboms:,} / {nvuln:,}", "", f"{stored:.0f} s to store"
     )
-    check_bulk(db, universe, args)
+    check_bulk(db, universe, args, store)
 
 
 def update_and_rematch(args: argparse.Namespace, db: Database, universe: Universe, source: Path) -> None:
@@ -354,10 +355,11 @@ def update_and_rematch(args: argparse.Namespace, db: Database, universe: Univers
     )
 
 
-def check_bulk(db: Database, universe: Universe, args: argparse.Namespace) -> None:
-    """The bulk path writes what record_scan writes: store one image both ways, compare every row."""
+def check_bulk(db: Database, universe: Universe, args: argparse.Namespace, store: FleetStore) -> None:
+    """The bulk path writes what record_scan writes: store one image both ways, compare every row
+    (through the fleet's own FleetStore, so what it kept from earlier batches is checked too)."""
     comps = _sbom(universe, random.Random(1), args.sbom_size)
-    bulk_record(db, [(digest("check-bulk"), comps)], 10**9)
+    store.record([(digest("check-bulk"), comps)], 10**9)
     with db.begin(write=True) as conn:
         copy_rows(conn, "images", IMAGE_COLUMNS, [image_row(digest("check-scan"), 10**9 + 1)])
     record_scan(db, ImageScan(digest("check-scan"), comps, distro="debian:12"))

@@ -13,16 +13,15 @@ from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection
 
-from openhss.store.tables import advisories, advisory_packages
+from openhss.store.driver_rows import CHUNK, driver_rows
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.knowledge import PackageKey
 from openhss.vulndb.merging import merge_keys
 from openhss.vulndb.ranges import CompiledAffected, InstalledVersion, compile_affected
 from openhss.vulndb.versions import UnknownEcosystem
 
-_CHUNK = 400
 _CACHE_LIMIT = 200_000
 
 
@@ -46,18 +45,25 @@ class AdvisoryInfo(NamedTuple):
     summary: str
 
 
-# Statements built once, with expanding parameters: coercing hundreds of literal names into bound
-# parameters on every call cost as much as the query itself.
-_P, _A = advisory_packages, advisories
-_ENTRIES = select(
-    _P.c.id, _P.c.name, _P.c.ecosystem, _P.c.ranges_digest, _P.c.severity, _P.c.advisory_id
-).where(_P.c.match_ecosystem == bindparam("eco"), _P.c.name.in_(bindparam("names", expanding=True)))
-_RANGES = select(_P.c.id, _P.c.ecosystem, _P.c.ranges_digest, _P.c.ranges).where(
-    _P.c.id.in_(bindparam("ids", expanding=True))
+# Read through the driver's cursor (`store.driver_rows`): on PostgreSQL one `= ANY(array)` query per
+# ecosystem, and no SQLAlchemy result path. Both cost as much as the queries there (warm match
+# 69 ms p50 CPU before, 26 ms after).
+_ENTRIES = (
+    "SELECT id, name, ecosystem, ranges_digest, severity, advisory_id FROM advisory_packages"
+    " WHERE match_ecosystem {} AND name {}"
 )
-_ADVISORIES = select(_A.c.id, _A.c.aliases, _A.c.upstream, _A.c.severity, _A.c.summary).where(
-    _A.c.id.in_(bindparam("ids", expanding=True))
-)
+_RANGES = "SELECT id, ecosystem, ranges_digest, ranges FROM advisory_packages WHERE id {}"
+_ADVISORIES = "SELECT id, aliases, upstream, severity, summary FROM advisories WHERE id {}"
+
+
+def _rows_in(conn: Connection, template: str, fixed: tuple[object, ...], values: Sequence[Any]) -> list[Any]:
+    """Rows of `template` for all of `values` (its last field), in one query on PostgreSQL."""
+    step = len(values) if conn.dialect.name == "postgresql" else CHUNK
+    rows: list[Any] = []
+    for start in range(0, len(values), max(step, 1)):
+        rows += driver_rows(conn, template, (*fixed, list(values[start : start + step])))
+    return rows
+
 
 # (ecosystem, ranges digest) -> compiled entry. Content-addressed, so it holds across databases and
 # imports with no invalidation; emptied when it grows past the limit.
@@ -85,7 +91,7 @@ def candidates(
     """Every stored advisory package entry for each (match ecosystem, name) (of the advisories in
     `only`, when given: nothing else is compiled).
 
-    Rows come from the covering index alone, one query per ecosystem and chunk of names; ranges text
+    Rows come from the covering index alone, one query per ecosystem (and chunk of names); ranges text
     is long (OSV lists every affected version) and the same across matches, so only entries whose
     compiled form is not cached are read again in full.
     """
@@ -95,10 +101,9 @@ def candidates(
     rows: list[Any] = []
     queried: list[tuple[str, int]] = []  # (match ecosystem, rows read so far) after each query
     for ecosystem, names in by_ecosystem.items():
-        for start in range(0, len(names), _CHUNK):
-            got = conn.execute(_ENTRIES, {"eco": ecosystem, "names": names[start : start + _CHUNK]}).all()
-            rows += got if only is None else [r for r in got if r[5] in only]
-            queried.append((ecosystem, len(rows)))
+        got = _rows_in(conn, _ENTRIES, (ecosystem,), names)
+        rows += got if only is None else [r for r in got if r[5] in only]
+        queried.append((ecosystem, len(rows)))
     compiled: dict[int, CompiledAffected | None] = {}
     missing: list[int] = []
     for entry_id, _, ecosystem, digest, *_ in rows:
@@ -110,14 +115,11 @@ def candidates(
     if missing:
         if len(_COMPILED) + len(missing) > _CACHE_LIMIT:
             _COMPILED.clear()
-        for start in range(0, len(missing), _CHUNK):
-            for entry_id, ecosystem, digest, ranges in conn.execute(
-                _RANGES, {"ids": missing[start : start + _CHUNK]}
-            ):
-                entry = _compile(ecosystem, ranges)
-                compiled[entry_id] = entry
-                if digest:
-                    _COMPILED[(ecosystem, digest)] = entry
+        for entry_id, ecosystem, digest, ranges in _rows_in(conn, _RANGES, (), missing):
+            entry = _compile(ecosystem, ranges)
+            compiled[entry_id] = entry
+            if digest:
+                _COMPILED[(ecosystem, digest)] = entry
     found: dict[PackageKey, list[Candidate]] = {}
     begin = 0
     for ecosystem, end in queried:
@@ -131,13 +133,9 @@ def candidates(
 
 def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
     """Aliases, upstream ids, severity and summary of each stored advisory in `ids`."""
-    ordered = sorted(ids)
     info: dict[str, AdvisoryInfo] = {}
-    for start in range(0, len(ordered), _CHUNK):
-        for advisory_id, aliases, upstream, severity, summary in conn.execute(
-            _ADVISORIES, {"ids": ordered[start : start + _CHUNK]}
-        ):
-            info[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
+    for advisory_id, aliases, upstream, severity, summary in _rows_in(conn, _ADVISORIES, (), sorted(ids)):
+        info[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
     return info
 
 

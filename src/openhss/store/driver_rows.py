@@ -1,0 +1,43 @@
+"""Hot reads through the driver's own cursor: plain tuples, and list parameters as one array on
+PostgreSQL (`= ANY(%s)`) or an IN list on SQLite, for queries whose rows SQLAlchemy's result path
+would cost more to hand over than the database takes to find."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+CHUNK = 400
+"""Most values one list parameter should carry on SQLite (callers chunk; PostgreSQL takes any)."""
+
+
+def driver_rows(conn: Connection, template: str, params: Sequence[object]) -> list[Any]:
+    """Rows of `template`, whose `{}` fields each take one of `params` as `= value`, as membership
+    when the parameter is a list (an empty list matches nothing), or as `BETWEEN low AND high` when
+    it is a (low, high) tuple."""
+    if any(isinstance(p, list) and not p for p in params):
+        return []
+    postgres = conn.dialect.name == "postgresql"
+    tests: list[str] = []
+    values: list[object] = []
+    for p in params:
+        if isinstance(p, tuple):
+            tests.append("BETWEEN %s AND %s" if postgres else "BETWEEN ? AND ?")
+            values += p
+        elif postgres:
+            tests.append("= ANY(%s)" if isinstance(p, list) else "= %s")
+            values.append(p)
+        elif isinstance(p, list):
+            tests.append(f"IN ({','.join('?' * len(p))})")
+            values += p
+        else:
+            tests.append("= ?")
+            values.append(p)
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(template.format(*tests), values)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
