@@ -6,14 +6,14 @@ across the fleet and then its table row to learn the image (SQLite: 9 s per quer
 10,000 images; PostgreSQL: a bitmap AND with 400,000 primary-key entries, 0.5 s). Holding
 config_digest, idx and match_version in the index answers it from the index alone.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 """
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
