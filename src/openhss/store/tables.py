@@ -515,11 +515,15 @@ image_vulnerabilities = Table(
     Column("vuln_key", String(128), nullable=False),
     Column("severity", String(16), nullable=False),
     Column("fixed_version", String(256), nullable=False),
-    # Re-matching finds and replaces an image's matches by component, not by advisory.
-    Index("ix_image_vulnerabilities_config_digest_idx", "config_digest", "idx"),
+    # Re-matching finds and replaces an image's matches by component, not by advisory; covering
+    # (0011): it reads the advisory and merge key of each from the index alone.
+    Index("ix_image_vulnerabilities_config_digest_idx", "config_digest", "idx", "advisory_id", "vuln_key"),
     # Re-matching recomputes only the merge groups a change touches (rows by key) and then counts
-    # and rates the image with one aggregate over this index, not by reading every match.
-    Index("ix_image_vulnerabilities_config_digest_key", "config_digest", "vuln_key", "severity"),
+    # and rates the image with one aggregate over this index, not by reading every match; covering
+    # (0011): the touched groups' advisories come from the index alone.
+    Index(
+        "ix_image_vulnerabilities_config_digest_key", "config_digest", "vuln_key", "severity", "advisory_id"
+    ),
 )
 
 # --- substring search: which columns have a trigram index --------------------------------------

@@ -36,6 +36,11 @@ _AFFECTED = (
     "SELECT sc.config_digest, sc.idx, sc.match_ecosystem, sc.match_name, sc.match_version"
     f" FROM sbom_components sc WHERE {_COMPONENT_FILTER}"
 )
+# One image's stored matches in some merge groups (once per re-matched image: through the driver,
+# from the covering (config_digest, vuln_key, severity, advisory_id) index).
+_BY_KEY = (
+    "SELECT DISTINCT advisory_id, vuln_key FROM image_vulnerabilities WHERE config_digest {} AND vuln_key {}"
+)
 _STALE = (
     "SELECT iv.config_digest, iv.idx, iv.advisory_id, iv.vuln_key FROM image_vulnerabilities iv"
     f" JOIN sbom_components sc ON sc.config_digest = iv.config_digest AND sc.idx = iv.idx WHERE {_COMPONENT_FILTER}"
@@ -196,15 +201,10 @@ def _merge(
                 if digest in touched and advisory_id in linked:
                     touched[digest].add(key)
     kept: dict[str, list[tuple[str, str]]] = {d: [] for d in fresh}
-    by_key = (
-        select(iv.c.advisory_id, iv.c.vuln_key)
-        .distinct()
-        .where(iv.c.config_digest == bindparam("d"), iv.c.vuln_key.in_(bindparam("k", expanding=True)))
-    )
     for digest in sorted(fresh):
         wanted = sorted(touched[digest])
         for start in range(0, len(wanted), _CHUNK):
-            kept[digest] += conn.execute(by_key, {"d": digest, "k": wanted[start : start + _CHUNK]}).all()
+            kept[digest] += driver_rows(conn, _BY_KEY, (digest, wanted[start : start + _CHUNK]))
     _nodes(conn, {a for rows in kept.values() for a, _ in rows}, nodes)
     inserts: list[dict[str, Any]] = []
     rekeys: list[dict[str, Any]] = []
