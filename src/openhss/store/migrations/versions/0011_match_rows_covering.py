@@ -28,6 +28,9 @@ def upgrade() -> None:
     op.create_index(_BY_IDX, _TABLE, ["config_digest", "idx", "advisory_id", "vuln_key"], unique=False)
     op.drop_index(_BY_KEY, table_name=_TABLE)
     op.create_index(_BY_KEY, _TABLE, ["config_digest", "vuln_key", "severity", "advisory_id"], unique=False)
+    # A re-created index has no statistics until ANALYZE (see 0007): the first re-match on SQLite
+    # after the migration, without them, was 26 s where the same one took 19 s before it.
+    op.execute(f"ANALYZE {_TABLE}")
 
 
 def downgrade() -> None:
