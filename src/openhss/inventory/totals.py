@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from openhss.inventory.query import ImageQuery
 from openhss.store.tables import WHOLE_PROJECT, image_counts
+
+_COUNTED = frozenset({"scan_status", "local_image_type", "has_vul", "has_container"})
+"""The filters the counters' key decides."""
+_NOT_FILTERS = frozenset({"offset", "limit", "enterprise_project_id", "nothing", "image_version"})
+"""Fields that narrow nothing here: paging, the scope (passed as `eps`), an empty answer decided
+before the query, and image_version (it filters only beside image_name, which is not counted)."""
 
 
 def counted_total(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None) -> int | None:
@@ -17,9 +25,8 @@ def counted_total(conn: Connection, project_id: str, q: ImageQuery, eps: frozens
     """
     if eps is not None and len(eps) != 1:
         return None
-    others = (q.image_name, q.image_size, q.update_range, q.scan_range, q.host_name, q.host_id, q.host_ip)
-    probes = (q.container_id, q.container_name, q.pod_id, q.pod_name, q.app_name)
-    if any(v is not None for v in (*others, *probes)):
+    # Any other filter, including one added to ImageQuery later, means the counters cannot say.
+    if any(getattr(q, f.name) is not None for f in fields(q) if f.name not in _COUNTED | _NOT_FILTERS):
         return None
     c = image_counts
     (ep,) = eps or (WHOLE_PROJECT,)
