@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from openhss.store import Database
-from openhss.store.driver_rows import driver_rows
+from openhss.store.driver_rows import CHUNK, driver_rows, driver_rows_in
 from openhss.store.tables import component_names
 
 _BY_NAME = "SELECT id, name FROM component_names WHERE name {} ORDER BY id"
@@ -55,4 +55,17 @@ def test_reads_see_the_transactions_own_writes(database_url: str) -> None:
     with db.begin(write=True) as conn:
         conn.execute(insert(component_names), [{"name": "fresh"}])
         assert [n for _, n in driver_rows(conn, _BY_NAME, [["fresh"]])] == ["fresh"]
+    db.close()
+
+
+def test_a_list_longer_than_one_sqlite_query_takes_is_read_whole(database_url: str) -> None:
+    db = Database(database_url)
+    names = [f"many-{i:04d}" for i in range(2 * CHUNK + 7)]
+    with db.begin(write=True) as conn:
+        conn.execute(insert(component_names), [{"name": n} for n in names])
+    with db.begin() as conn:
+        in_range = "SELECT name FROM component_names WHERE id {} AND name {}"
+        got = driver_rows_in(conn, in_range, ((0, 10**9),), [*names, "absent"])
+        assert sorted(n for (n,) in got) == names
+        assert driver_rows_in(conn, in_range, ((0, 10**9),), []) == []
     db.close()

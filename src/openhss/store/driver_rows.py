@@ -41,3 +41,15 @@ def driver_rows(conn: Connection, template: str, params: Sequence[object]) -> li
         return list(cur.fetchall())
     finally:
         cur.close()
+
+
+def driver_rows_in(
+    conn: Connection, template: str, fixed: tuple[object, ...], values: Sequence[Any]
+) -> list[Any]:
+    """Rows of `template` for all of `values` (its last field, a list): one query on PostgreSQL,
+    CHUNK values a query on SQLite."""
+    step = len(values) if conn.dialect.name == "postgresql" else CHUNK
+    rows: list[Any] = []
+    for start in range(0, len(values), max(step, 1)):
+        rows += driver_rows(conn, template, (*fixed, list(values[start : start + step])))
+    return rows

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
-from openhss.store.driver_rows import CHUNK, driver_rows
+from openhss.store.driver_rows import driver_rows_in
 from openhss.vulndb.interface import PackageRef, Vulnerability
 from openhss.vulndb.knowledge import PackageKey
 from openhss.vulndb.merging import merge_keys
@@ -56,15 +56,6 @@ _RANGES = "SELECT id, ecosystem, ranges_digest, ranges FROM advisory_packages WH
 _ADVISORIES = "SELECT id, aliases, upstream, severity, summary FROM advisories WHERE id {}"
 
 
-def _rows_in(conn: Connection, template: str, fixed: tuple[object, ...], values: Sequence[Any]) -> list[Any]:
-    """Rows of `template` for all of `values` (its last field), in one query on PostgreSQL."""
-    step = len(values) if conn.dialect.name == "postgresql" else CHUNK
-    rows: list[Any] = []
-    for start in range(0, len(values), max(step, 1)):
-        rows += driver_rows(conn, template, (*fixed, list(values[start : start + step])))
-    return rows
-
-
 # (ecosystem, ranges digest) -> compiled entry. Content-addressed, so it holds across databases and
 # imports with no invalidation; emptied when it grows past the limit.
 _COMPILED: dict[tuple[str, str], CompiledAffected | None] = {}
@@ -101,7 +92,7 @@ def candidates(
     rows: list[Any] = []
     queried: list[tuple[str, int]] = []  # (match ecosystem, rows read so far) after each query
     for ecosystem, names in by_ecosystem.items():
-        got = _rows_in(conn, _ENTRIES, (ecosystem,), names)
+        got = driver_rows_in(conn, _ENTRIES, (ecosystem,), names)
         rows += got if only is None else [r for r in got if r[5] in only]
         queried.append((ecosystem, len(rows)))
     compiled: dict[int, CompiledAffected | None] = {}
@@ -115,7 +106,7 @@ def candidates(
     if missing:
         if len(_COMPILED) + len(missing) > _CACHE_LIMIT:
             _COMPILED.clear()
-        for entry_id, ecosystem, digest, ranges in _rows_in(conn, _RANGES, (), missing):
+        for entry_id, ecosystem, digest, ranges in driver_rows_in(conn, _RANGES, (), missing):
             entry = _compile(ecosystem, ranges)
             compiled[entry_id] = entry
             if digest:
@@ -134,7 +125,9 @@ def candidates(
 def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
     """Aliases, upstream ids, severity and summary of each stored advisory in `ids`."""
     info: dict[str, AdvisoryInfo] = {}
-    for advisory_id, aliases, upstream, severity, summary in _rows_in(conn, _ADVISORIES, (), sorted(ids)):
+    for advisory_id, aliases, upstream, severity, summary in driver_rows_in(
+        conn, _ADVISORIES, (), sorted(ids)
+    ):
         info[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
     return info
 

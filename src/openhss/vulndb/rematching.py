@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from openhss.severity import severity_level
 from openhss.store import Database
-from openhss.store.driver_rows import driver_rows
+from openhss.store.driver_rows import driver_rows, driver_rows_in
 from openhss.store.tables import (
     advisory_nodes,
     advisory_packages,
@@ -202,9 +202,7 @@ def _merge(
                     touched[digest].add(key)
     kept: dict[str, list[tuple[str, str]]] = {d: [] for d in fresh}
     for digest in sorted(fresh):
-        wanted = sorted(touched[digest])
-        for start in range(0, len(wanted), _CHUNK):
-            kept[digest] += driver_rows(conn, _BY_KEY, (digest, wanted[start : start + _CHUNK]))
+        kept[digest] = driver_rows_in(conn, _BY_KEY, (digest,), sorted(touched[digest]))
     _nodes(conn, {a for rows in kept.values() for a, _ in rows}, nodes)
     inserts: list[dict[str, Any]] = []
     rekeys: list[dict[str, Any]] = []
