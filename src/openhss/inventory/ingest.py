@@ -190,17 +190,8 @@ _SCAN_FIELDS = (
     "severity_level",
 )
 
-# The scan fields of an image ID never scanned (the table's defaults).
-_UNSCANNED: dict[str, object] = {
-    "scan_status": "unscan",
-    "latest_scan_ms": 0,
-    "vul_num": 0,
-    "unsafe_setting_num": 0,
-    "malicious_file_num": 0,
-    "component_num": 0,
-    "scan_failed_desc": "",
-    "severity_level": "",
-}
+# The scan fields of an image ID never scanned: the table's own defaults.
+_UNSCANNED: dict[str, object] = {f: images.c[f].default.arg for f in _SCAN_FIELDS}  # type: ignore[union-attr]
 
 
 def _inherit_scans(conn: Connection, new: list[dict[str, object]]) -> None:
