@@ -44,25 +44,26 @@ def apply_report(
     """
     if agent is not None and (agent.project_id != report.project_id or agent.host_id != report.host_id):
         raise AgentDenied("an agent may report only for its own project and host")
-    with db.begin(write=True) as conn:
-        host = conn.execute(select(hosts).where(hosts.c.id == report.host_id).with_for_update()).first()
-        if host is None:
-            raise UnknownHost(f"host {report.host_id!r} is not enrolled")
-        if host.project_id != report.project_id:
-            raise AgentDenied(f"host {report.host_id!r} belongs to another project")
-        if _is_stale(report, host.run_id, host.run_started_ms, host.seq):
-            return IngestResult(applied=False)
-        _update_host(conn, report)
-        wanted = _image_rows(conn, report, swr_hosts)
-        affected = _set_presence(conn, report.host_id, host.enterprise_project_id, set(wanted.values()))
-        affected |= _set_containers(conn, report, host.enterprise_project_id, wanted)
-        refresh_counts(conn, affected)
-        result = IngestResult(
-            applied=True, images=len(set(wanted.values())), containers=len(report.containers)
-        )
+    result = db.write(lambda conn: _apply(conn, report, swr_hosts))
     # After the commit, in a transaction of its own: folding never holds the ingest's locks.
     fold_counts(db, report.project_id)
     return result
+
+
+def _apply(conn: Connection, report: InventoryReport, swr_hosts: tuple[str, ...]) -> IngestResult:
+    host = conn.execute(select(hosts).where(hosts.c.id == report.host_id).with_for_update()).first()
+    if host is None:
+        raise UnknownHost(f"host {report.host_id!r} is not enrolled")
+    if host.project_id != report.project_id:
+        raise AgentDenied(f"host {report.host_id!r} belongs to another project")
+    if _is_stale(report, host.run_id, host.run_started_ms, host.seq):
+        return IngestResult(applied=False)
+    _update_host(conn, report)
+    wanted = _image_rows(conn, report, swr_hosts)
+    affected = _set_presence(conn, report.host_id, host.enterprise_project_id, set(wanted.values()))
+    affected |= _set_containers(conn, report, host.enterprise_project_id, wanted)
+    refresh_counts(conn, affected)
+    return IngestResult(applied=True, images=len(set(wanted.values())), containers=len(report.containers))
 
 
 def _is_stale(report: InventoryReport, run_id: str, run_started_ms: int, seq: int) -> bool:

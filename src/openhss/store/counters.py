@@ -26,26 +26,29 @@ def fold_counts(db: Database, project_id: str, at: int = FOLD_AT) -> int:
     and a reader's statement sees either the old rows or their sums, never both. Folds are kept
     from running at once by an advisory lock; SQLite serialises writers anyway.
     """
+    return db.write(lambda conn: _fold(conn, project_id, at))
+
+
+def _fold(conn: Connection, project_id: str, at: int) -> int:
     c = image_counts
-    with db.begin(write=True) as conn:
-        if (
-            db.dialect == "postgresql"
-            and not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _FOLD_LOCK}).scalar_one()
-        ):
-            return 0
-        held = select(literal_column("1")).where(c.c.project_id == project_id).limit(at + 1).subquery()
-        if conn.execute(select(func.count()).select_from(held)).scalar_one() <= at:
-            return 0
-        gone = conn.execute(
-            delete(c).where(c.c.project_id == project_id).returning(*(c.c[k] for k in COUNTED_KEY), c.c.n)
-        ).all()
-        sums: Counter[tuple[object, ...]] = Counter()
-        for row in gone:
-            sums[tuple(row[:-1])] += int(row.n)
-        kept = [dict(zip(COUNTED_KEY, key, strict=True), n=n) for key, n in sums.items() if n]
-        if kept:
-            conn.execute(insert(c), kept)
-        return len(gone) - len(kept)
+    if (
+        conn.dialect.name == "postgresql"
+        and not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _FOLD_LOCK}).scalar_one()
+    ):
+        return 0
+    held = select(literal_column("1")).where(c.c.project_id == project_id).limit(at + 1).subquery()
+    if conn.execute(select(func.count()).select_from(held)).scalar_one() <= at:
+        return 0
+    gone = conn.execute(
+        delete(c).where(c.c.project_id == project_id).returning(*(c.c[k] for k in COUNTED_KEY), c.c.n)
+    ).all()
+    sums: Counter[tuple[object, ...]] = Counter()
+    for row in gone:
+        sums[tuple(row[:-1])] += int(row.n)
+    kept = [dict(zip(COUNTED_KEY, key, strict=True), n=n) for key, n in sums.items() if n]
+    if kept:
+        conn.execute(insert(c), kept)
+    return len(gone) - len(kept)
 
 
 def recount(conn: Connection) -> None:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: serialises migrations when several servers start at once on PostgreSQL.
 _MIGRATION_LOCK = 7264_4877
+# PostgreSQL's deadlock_detected and serialization_failure: the server aborted the transaction to
+# let a concurrent one finish; running it again from the start is the documented remedy.
+_RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+WRITE_ATTEMPTS = 5
+"""How many times `Database.write` runs a unit of work that PostgreSQL keeps aborting."""
+
+T = TypeVar("T")
+log = logging.getLogger("openhss.store")
 
 
 class StoreError(Exception):
@@ -49,6 +60,31 @@ class Database:
                 conn = conn.execution_options(openhss_write=True)
             with conn.begin():
                 yield conn
+
+    def write(self, work: Callable[[Connection], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+        """Run `work` in a write transaction; run it again, in a new one, if PostgreSQL aborted it.
+
+        Writers that lock rows in different orders (an ingest recounting the images of its host,
+        a re-match updating the images of its batch, two ingests of hosts sharing images) can
+        deadlock on PostgreSQL; the server then aborts one of them (SQLSTATE 40P01), which loses
+        nothing (the transaction rolled back) but would fail the request. The aborted work is run
+        again after a short random pause, up to `attempts` times in all. `work` must touch nothing
+        but `conn`, so that running it again is the same as running it once. SQLite serialises
+        writers (BEGIN IMMEDIATE), so there it runs once.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.begin(write=True) as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                state = getattr(exc.orig, "sqlstate", None)
+                if state not in _RETRIED_SQLSTATES or attempt == attempts:
+                    raise
+                log.info(
+                    "transaction aborted by the database (%s), attempt %d of %d", state, attempt, attempts
+                )
+                time.sleep(random.uniform(0.0, 0.02 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to call from several processes at once).

@@ -4,6 +4,7 @@ the merge groups those changes touch are recomputed; counts and severity come fr
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -68,8 +69,10 @@ def rematch(
             digests.update(d for (d,) in driver_rows(conn, _HOLDERS, (ecosystem, names)))
     ordered = sorted(digests)
     for start in range(0, len(ordered), batch):
-        with db.begin(write=True) as conn:
-            _rematch_batch(conn, ordered[start : start + batch], by_ecosystem, advisories)
+        batch_digests = ordered[start : start + batch]
+        db.write(
+            partial(_rematch_batch, digests=batch_digests, by_ecosystem=by_ecosystem, advisories=advisories)
+        )
     return len(ordered)
 
 

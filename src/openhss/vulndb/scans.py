@@ -103,43 +103,47 @@ def component_row(digest: str, idx: int, c: ScannedComponent, ref: PackageRef | 
 def record_scan(db: Database, scan: ImageScan) -> ImageVerdict:
     """Replace the image's stored result with `scan`, match it, update every row of that image ID."""
     refs = [package_ref(c) for c in scan.components]
-    with db.begin(write=True) as conn:
-        conn.execute(delete(sboms).where(sboms.c.config_digest == scan.config_digest))
-        conn.execute(
-            insert(sboms).values(
-                config_digest=scan.config_digest,
-                scanned_ms=now_ms(),
-                distro=scan.distro,
-                component_num=len(scan.components),
-                unsafe_setting_num=len(scan.unsafe_setting_risks),
-                unsafe_setting_high=sum(1 for r in scan.unsafe_setting_risks if r.lower() == "high"),
-                malicious_file_num=scan.malicious_file_num,
-                findings=scan.findings,
-            )
+    return db.write(lambda conn: _record(conn, scan, refs))
+
+
+def _record(conn: Connection, scan: ImageScan, refs: Sequence[PackageRef | None]) -> ImageVerdict:
+    conn.execute(delete(sboms).where(sboms.c.config_digest == scan.config_digest))
+    conn.execute(
+        insert(sboms).values(
+            config_digest=scan.config_digest,
+            scanned_ms=now_ms(),
+            distro=scan.distro,
+            component_num=len(scan.components),
+            unsafe_setting_num=len(scan.unsafe_setting_risks),
+            unsafe_setting_high=sum(1 for r in scan.unsafe_setting_risks if r.lower() == "high"),
+            malicious_file_num=scan.malicious_file_num,
+            findings=scan.findings,
         )
-        if scan.components:
-            conn.execute(
-                insert(sbom_components),
-                [
-                    component_row(scan.config_digest, i, c, ref)
-                    for i, (c, ref) in enumerate(zip(scan.components, refs, strict=True))
-                ],
-            )
-        _index_names(conn, scan.config_digest, {c.name for c in scan.components})
-        found = match(conn, refs, [c.name for c in scan.components])
-        _store_matches(conn, scan.config_digest, found)
-        verdict = _apply_verdict(conn, scan.config_digest)
+    )
+    if scan.components:
+        conn.execute(
+            insert(sbom_components),
+            [
+                component_row(scan.config_digest, i, c, ref)
+                for i, (c, ref) in enumerate(zip(scan.components, refs, strict=True))
+            ],
+        )
+    _index_names(conn, scan.config_digest, {c.name for c in scan.components})
+    found = match(conn, refs, [c.name for c in scan.components])
+    _store_matches(conn, scan.config_digest, found)
+    verdict = _apply_verdict(conn, scan.config_digest)
     return ImageVerdict(verdict.vul_num, verdict.severity_level, tuple(found))
 
 
 def record_failure(db: Database, config_digest: str, reason: str) -> None:
     """Mark every row of the image as failed with one of the provider's scan_failed_desc values."""
-    with db.begin(write=True) as conn:
-        conn.execute(
+    db.write(
+        lambda conn: conn.execute(
             update(images)
             .where(images.c.config_digest == config_digest)
             .values(scan_status="failed", scan_failed_desc=reason, latest_scan_ms=now_ms())
         )
+    )
 
 
 def _store_matches(
