@@ -336,6 +336,7 @@ def fresh_process(db: Database) -> None:
     matching._ids.cache_clear()
     ranges._parse.cache_clear()
     dpkg._run_key.cache_clear()
+    dpkg._string_key.cache_clear()
     db.engine.dispose()
 
 
