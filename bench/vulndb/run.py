@@ -42,7 +42,7 @@ from openhss.vulndb.osv import read_source  # noqa: E402
 from openhss.vulndb.rematching import rematch  # noqa: E402
 from openhss.vulndb.scans import ImageScan, package_ref, record_scan  # noqa: E402
 from openhss.vulndb.versions import dpkg  # noqa: E402
-from openhss.vulndb.warmup import warm_up  # noqa: E402
+from openhss.vulndb.warmup import settle, warm_up  # noqa: E402
 
 Row = tuple[str, str, str, str]
 rows: list[Row] = []
@@ -287,6 +287,7 @@ def matching_image(args: argparse.Namespace, db: Database, universe: Universe, r
         # background) has finished, then its first match of an image not among those sampled.
         fresh_process(db)
         elapsed, done = timed(lambda: warm_up(db))
+        settle()  # as the server does after it
         record(
             "  server warm-up (200 SBOMs sampled)",
             f"{elapsed:.1f} s, {done.entries:,} entries of {done.packages:,} packages",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -110,9 +111,17 @@ def test_warm_up_stays_within_its_limits(db: Database) -> None:
 
 
 def test_a_server_starts_it_in_the_background(db: Database, tmp_path: Path) -> None:
-    thread = start_warm_up(db)
-    thread.join(timeout=60)
-    assert not thread.is_alive() and thread.daemon
-    assert len(matching._COMPILED) == 5
+    frozen = gc.get_freeze_count()
+    try:
+        thread = start_warm_up(db)
+        thread.join(timeout=60)
+        assert not thread.is_alive() and thread.daemon
+        assert len(matching._COMPILED) == 5
+        # Settled: the cache is out of the cycle collector's walks.
+        assert gc.get_freeze_count() > frozen
+        walked = {id(o) for o in gc.get_objects()}
+        assert not any(id(e) in walked for e in matching._COMPILED.values())
+    finally:
+        gc.unfreeze()
     assert Settings.from_env({"OPENHSS_HOME": str(tmp_path)}).match_warmup_entries == 100_000
     assert Settings.from_env({"OPENHSS_MATCH_WARMUP_ENTRIES": "0"}).match_warmup_entries == 0

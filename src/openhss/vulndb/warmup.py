@@ -8,6 +8,7 @@ in the background after start, makes the first uploads match at warm speed witho
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -88,8 +89,21 @@ def warm_up(db: Database, limits: WarmupLimits = WarmupLimits()) -> WarmupResult
     return WarmupResult(packages, entries, time.perf_counter() - start)
 
 
+def settle() -> None:
+    """Take what is alive now, the warmed cache above all, out of the cycle collector's walks.
+
+    The cache is long-lived and holds no reference cycles. Left to the collector, ~400,000 tracked
+    objects made each full collection take 0.3-0.7 s and warm matches ~20% slower (bench: 42 against
+    38 ms p50 on SQLite). Frozen objects are still freed by reference counting when the cache drops
+    them; collecting first leaves no garbage behind in the frozen generation.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def start_warm_up(db: Database, limits: WarmupLimits = WarmupLimits()) -> threading.Thread:
-    """Run `warm_up` in a daemon thread (start-up is not delayed, shutdown does not wait for it)."""
+    """Run `warm_up`, then `settle`, in a daemon thread (start-up is not delayed, shutdown does not
+    wait for it)."""
 
     def run() -> None:
         try:
@@ -98,6 +112,7 @@ def start_warm_up(db: Database, limits: WarmupLimits = WarmupLimits()) -> thread
             # Matching works without it, only its first calls are slower: never stop the server for it.
             _log.warning("match warm-up stopped: %s", exc)
             return
+        settle()
         _log.info(
             "match warm-up: %d advisory entries of %d packages compiled in %.1f s",
             done.entries,
