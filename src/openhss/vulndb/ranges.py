@@ -167,8 +167,8 @@ class CompiledAffected:
 
 
 # Compiling is most of a cold match (~2,000 entries, ~8,000 events): `list | tuple` built a union
-# object at every call and `isinstance(x, Mapping)` goes through the ABC machinery, together ~20% of
-# compiling. Decoded JSON objects are dicts, so test that first; other mappings still count.
+# object at every call and `isinstance(x, Mapping)` goes through the ABC machinery (with dpkg's
+# string-key cache, ~13% off compiling the bench image's 1,973 entries). Decoded JSON objects are dicts, so test that first; other mappings still count.
 _SEQUENCES = (list, tuple)
 
 

@@ -93,9 +93,11 @@ def settle() -> None:
     """Take what is alive now, the warmed cache above all, out of the cycle collector's walks.
 
     The cache is long-lived and holds no reference cycles. Left to the collector, ~400,000 tracked
-    objects made each full collection take 0.3-0.7 s and warm matches ~20% slower (bench: 42 against
-    38 ms p50 on SQLite). Frozen objects are still freed by reference counting when the cache drops
-    them; collecting first leaves no garbage behind in the frozen generation.
+    objects made each full collection take 0.3-0.7 s and warm matches slower (warm CPU p50 34.3 ms
+    after a warm-up, 26.0 ms after a warm-up and this; bench store, one process). Frozen objects
+    are still freed by reference counting when the cache drops them; collecting first leaves no
+    garbage behind in the frozen generation. Objects of requests in flight at that moment are
+    frozen too and freed the same way; only a reference cycle among them would stay.
     """
     gc.collect()
     gc.freeze()
