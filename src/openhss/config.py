@@ -27,6 +27,9 @@ class Settings:
     """Extra registry hosts whose images count as `swr_image` (`OPENHSS_SWR_HOSTS`, comma-separated)."""
     vulndb_urls: tuple[str, ...] = field(default=())
     """OSV dump URLs for `openhss db update` (`OPENHSS_VULNDB_URLS`, comma-separated); empty: OSV's own."""
+    match_warmup_entries: int = 100_000
+    """Advisory entries `openhss server` compiles in the background at start, for the packages stored
+    SBOMs hold most (`OPENHSS_MATCH_WARMUP_ENTRIES`; 0: no warm-up)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,6 +43,7 @@ class Settings:
         return cls(
             home=home,
             vulndb_urls=urls,
+            match_warmup_entries=int(env.get("OPENHSS_MATCH_WARMUP_ENTRIES", "100000")),
             database_url=url,
             secret_key=env.get("OPENHSS_SECRET_KEY") or None,
             secret_key_file=Path(key_file) if key_file else None,

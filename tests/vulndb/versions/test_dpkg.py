@@ -63,6 +63,15 @@ def test_invalid(bad: str) -> None:
         DPKG.parse(bad)
 
 
+def test_every_embedded_whitespace_character_is_refused_as_a_space() -> None:
+    # The check is a regex (`\\s`); dpkg refuses any isspace() character inside a version.
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    assert len(spaces) > 20
+    for c in spaces:
+        with pytest.raises(InvalidVersion, match="embedded space"):
+            DPKG.parse(f"1.0{c}1-1")
+
+
 @pytest.mark.slow
 @settings(
     max_examples=40,

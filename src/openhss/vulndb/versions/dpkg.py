@@ -12,6 +12,7 @@ _UPSTREAM_CHARS = re.compile(r"[A-Za-z0-9.+~:-]*")
 _REVISION_CHARS = re.compile(r"[A-Za-z0-9.+~]*")
 _INT_MAX = 2**31 - 1
 _EPOCH = re.compile(r"[+-]?[0-9]+")
+_SPACE = re.compile(r"\s")
 
 # A run of non-digits compares character by character, padded with weight 0 at its end:
 # '~' sorts before the end of the run, letters before every other character.
@@ -34,7 +35,10 @@ def _run_key(letters: str) -> tuple[int, ...]:
     return (*(_weight(c) for c in letters), 0)
 
 
+@lru_cache(maxsize=16_384)
 def _string_key(s: str) -> tuple[DpkgPart, ...]:
+    # Revisions ("1", "2+deb12u1") and upstreams repeat across versions: a cold match parses ~1,750
+    # distinct versions with ~220 distinct revisions.
     # Every match but the last consumes at least one character; the last is the empty match at the
     # end, a pad that the loop below drops (or, for an empty string, the one part it must have).
     parts: list[DpkgPart] = [
@@ -62,7 +66,8 @@ class DpkgScheme(VersionScheme):
         v = version.strip()
         if not v:
             raise InvalidVersion(self.name, version, "empty")
-        if any(c.isspace() for c in v):
+        # re's \s is str.isspace (both Py_UNICODE_ISSPACE), at a third of a generator's cost.
+        if _SPACE.search(v):
             raise InvalidVersion(self.name, version, "embedded space")
         epoch = 0
         if ":" in v:
