@@ -43,7 +43,7 @@ class Settings:
         return cls(
             home=home,
             vulndb_urls=urls,
-            match_warmup_entries=int(env.get("OPENHSS_MATCH_WARMUP_ENTRIES", "100000")),
+            match_warmup_entries=_count(env, "OPENHSS_MATCH_WARMUP_ENTRIES", 100_000),
             database_url=url,
             secret_key=env.get("OPENHSS_SECRET_KEY") or None,
             secret_key_file=Path(key_file) if key_file else None,
@@ -54,3 +54,13 @@ class Settings:
     def is_sqlite(self) -> bool:
         """Whether the store is the embedded SQLite database."""
         return self.database_url.startswith("sqlite")
+
+
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    """A non-negative whole number from `env[name]`; a ValueError naming the variable otherwise."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+    return int(raw)

@@ -125,3 +125,9 @@ def test_a_server_starts_it_in_the_background(db: Database, tmp_path: Path) -> N
         gc.unfreeze()
     assert Settings.from_env({"OPENHSS_HOME": str(tmp_path)}).match_warmup_entries == 100_000
     assert Settings.from_env({"OPENHSS_MATCH_WARMUP_ENTRIES": "0"}).match_warmup_entries == 0
+
+
+@pytest.mark.parametrize("raw", ["lots", "-1", "1e5"])
+def test_a_warm_up_setting_that_is_not_a_count_is_refused_by_name(raw: str) -> None:
+    with pytest.raises(ValueError, match="OPENHSS_MATCH_WARMUP_ENTRIES"):
+        Settings.from_env({"OPENHSS_MATCH_WARMUP_ENTRIES": raw})
