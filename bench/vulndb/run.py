@@ -334,6 +334,7 @@ def matching_image(args: argparse.Namespace, db: Database, universe: Universe, r
 def fresh_process(db: Database) -> None:
     """What a fresh server process starts with: no compiled ranges, no parsed versions, no pool."""
     matching._COMPILED.clear()
+    matching.forget()
     matching._ids.cache_clear()
     ranges._parse.cache_clear()
     dpkg._run_key.cache_clear()

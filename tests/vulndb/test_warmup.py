@@ -65,6 +65,7 @@ def db(database_url: str, tmp_path: Path) -> Database:
 def _forget() -> None:
     """What a fresh server process starts with."""
     matching._COMPILED.clear()
+    matching.forget()
     matching._ids.cache_clear()
     ranges._parse.cache_clear()
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -456,6 +457,15 @@ advisory_nodes = Table(
     Column("advisory_id", String(128), ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True),
     Column("node", Text, primary_key=True),
     Index("ix_advisory_nodes_node", "node", "advisory_id"),
+)
+
+# One row (id 1): a number that triggers on `advisories` and `advisory_packages` change with every
+# write to them (migration 0012). Matching keeps entries per process under it (`vulndb/matching.py`).
+vulndb_generation = Table(
+    "vulndb_generation",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("generation", BigInteger, nullable=False),
 )
 
 vulndb_sources = Table(

@@ -4,12 +4,18 @@ The store's index narrows 300,000 advisories to the few that name a component's 
 candidate's ranges are compiled once (cached by their digest) and evaluated with the ecosystem's
 own comparator. What a result shows of an advisory (aliases, summary, severity) is read only for the
 advisories that matched.
+
+The candidate entries of each package looked up, and what was read of each matched advisory, are
+kept in the process under the store's knowledge generation (`vulndb_generation`, migration 0012:
+triggers change it with every write to the advisories), so a warm match reads one number from the
+store; a new generation (an import, here or in another process) drops everything kept.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -54,6 +60,40 @@ _ENTRIES = (
 )
 _RANGES = "SELECT id, ecosystem, ranges_digest, ranges FROM advisory_packages WHERE id {}"
 _ADVISORIES = "SELECT id, aliases, upstream, severity, summary FROM advisories WHERE id {}"
+_GENERATION = "SELECT generation FROM vulndb_generation WHERE id = 1"
+_KEPT_LIMIT = 200_000
+"""Package keys (and matched advisories) kept per generation; past it, what is kept is dropped."""
+
+
+@dataclass
+class _Kept:
+    """What this process read of one store's advisories at one generation (never changed once dropped)."""
+
+    store: str
+    generation: int
+    candidates: dict[PackageKey, list[Candidate]] = field(default_factory=dict)
+    info: dict[str, AdvisoryInfo] = field(default_factory=dict)
+
+
+_KEPT = _Kept("", -1)
+
+
+def _kept(conn: Connection) -> _Kept:
+    """What is kept for the store `conn` reads, at the generation it sees (read before any entry, so
+    an entry read later is never older than the generation it is kept under)."""
+    global _KEPT
+    generation = int(conn.exec_driver_sql(_GENERATION).scalar_one())
+    store = str(conn.engine.url)
+    kept = _KEPT
+    if kept.generation != generation or kept.store != store:
+        kept = _KEPT = _Kept(store, generation)
+    return kept
+
+
+def forget() -> None:
+    """Drop every kept candidate and advisory (what a fresh process starts with)."""
+    global _KEPT
+    _KEPT = _Kept("", -1)
 
 
 # (ecosystem, ranges digest) -> compiled entry. Content-addressed, so it holds across databases and
@@ -82,10 +122,31 @@ def candidates(
     """Every stored advisory package entry for each (match ecosystem, name) (of the advisories in
     `only`, when given: nothing else is compiled).
 
-    Rows come from the covering index alone, one query per ecosystem (and chunk of names); ranges text
-    is long (OSV lists every affected version) and the same across matches, so only entries whose
-    compiled form is not cached are read again in full.
+    Without `only`, packages looked up before at the store's current generation are answered from
+    what is kept, with no query. Others are read from the covering index alone, one query per
+    ecosystem (and chunk of names); ranges text is long (OSV lists every affected version) and the
+    same across matches, so only entries whose compiled form is not cached are read again in full.
     """
+    if only is not None:
+        # Re-matching after an import: only the changed advisories' entries, compiled and read afresh.
+        return _read_candidates(conn, set(keys), only)
+    kept = _kept(conn)
+    wanted = set(keys)
+    found = {key: kept.candidates[key] for key in wanted if key in kept.candidates}
+    missing = wanted - found.keys()
+    if missing:
+        read = _read_candidates(conn, missing, None)
+        if len(kept.candidates) + len(missing) > _KEPT_LIMIT:
+            kept.candidates.clear()
+        for key in missing:
+            # A package no advisory names is kept too (as no candidates): most of an image's are.
+            kept.candidates[key] = found[key] = read.get(key, [])
+    return {key: entries for key, entries in found.items() if entries}
+
+
+def _read_candidates(
+    conn: Connection, keys: set[PackageKey], only: Collection[str] | None
+) -> dict[PackageKey, list[Candidate]]:
     by_ecosystem: dict[str, list[str]] = {}
     for ecosystem, name in sorted(set(keys)):
         by_ecosystem.setdefault(ecosystem, []).append(name)
@@ -125,11 +186,13 @@ def candidates(
 
 def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
     """Aliases, upstream ids, severity and summary of each stored advisory in `ids`."""
-    info: dict[str, AdvisoryInfo] = {}
-    for advisory_id, aliases, upstream, severity, summary in driver_rows_in(
-        conn, _ADVISORIES, (), sorted(ids)
-    ):
-        info[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
+    kept = _kept(conn).info
+    info = {advisory_id: kept[advisory_id] for advisory_id in ids if advisory_id in kept}
+    missing = sorted(set(ids) - info.keys())
+    if len(kept) + len(missing) > _KEPT_LIMIT:
+        kept.clear()
+    for advisory_id, aliases, upstream, severity, summary in driver_rows_in(conn, _ADVISORIES, (), missing):
+        info[advisory_id] = kept[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
     return info
 
 
