@@ -90,6 +90,16 @@ _PARTS = [
     "config.json",
     "xmrig.json",
     "libx.so.1",
+    # Library trees and pseudo filesystems, which the malware analyzer turns away.
+    "doc",
+    "man",
+    "perl5",
+    "python3",
+    "x.pl",
+    "x.gz",
+    "x.JS",
+    "proc",
+    "bower_components",
     # What the baseline analyzers claim: account and trust files, credential files, package caches.
     "passwd",
     "shadow",
@@ -161,6 +171,10 @@ _CLAIMED = [
     "var/lib/apt/lists/x_Packages",
     "var/cache/apt/archives/x.deb",
     "home/u/.cache/pip/http/a",
+    "usr/share/doc/a/b.ear",
+    "usr/lib/python3/x.war",
+    "var/www/html/vendor/x/shell.php",
+    "srv/node_modules/a/x.jsp",
 ]
 _PATHS = st.one_of(
     st.lists(st.sampled_from(_PARTS), min_size=1, max_size=7).map("/".join),

@@ -65,8 +65,11 @@ class AnalyzerIndex:
         if not candidates:
             return []
         analyzers = self._analyzers
-        ordered = sorted(set(candidates)) if len(candidates) > 1 else candidates
-        return [analyzers[i] for i in ordered if analyzers[i].claims(path, mode, size)]
+        if len(candidates) == 1:
+            # Most candidates have one analyzer asking (the malware analyzer's, thousands per image).
+            only = analyzers[candidates[0]]
+            return [only] if only.claims(path, mode, size) else []
+        return [analyzers[i] for i in sorted(set(candidates)) if analyzers[i].claims(path, mode, size)]
 
 
 def _below_bin(parent: str) -> bool:
