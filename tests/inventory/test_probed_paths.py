@@ -146,7 +146,10 @@ def test_walked_looked_up_and_gathered_pages_are_the_same(
 def test_the_probed_path_is_the_one_taken(db: Database) -> None:
     with db.begin() as conn:
         for filters in QUERIES:
-            assert listing._one_probe(conn, PROJECT, ImageQuery(**filters), None) is not None  # type: ignore[arg-type]
+            probe = listing._one_probe(conn, PROJECT, ImageQuery(**filters), None)  # type: ignore[arg-type]
+            # On PostgreSQL app_name keeps the general path (it measured no faster this way).
+            general = "app_name" in filters and conn.dialect.name == "postgresql"
+            assert (probe is None) == general, filters
         # Two kinds of probe, or a scope of several enterprise projects, take the general path.
         both = ImageQuery(host_name="web-", app_name="lodash")
         assert listing._one_probe(conn, PROJECT, both, None) is None

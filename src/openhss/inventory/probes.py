@@ -77,7 +77,9 @@ class Probe:
     """The image ids one kind of probing filter (host, container or app) finds, before any other filter."""
 
     ids: Select[tuple[str]]
-    """One row per match (an image may repeat: once per matching host or container)."""
+    """One row per match."""
+    repeats: bool
+    """An image may be found more than once (once per matching host or container)."""
     in_scope: bool
     """Every id found has an image_scopes row in the caller's scope, so that with no other filter
     the number of distinct ids is total_num (the presence and container rows carry their host's
@@ -110,7 +112,8 @@ def _host_images(
             h.c.id.in_(select(host_addresses.c.host_id).where(host_addresses.c.address == q.host_ip))
         )
     # A host's enterprise project never changes, and its presence rows are written with it.
-    return Probe(select(image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted)), in_scope=True)
+    ids = select(image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted))
+    return Probe(ids, repeats=True, in_scope=True)
 
 
 def _container_images(
@@ -133,7 +136,7 @@ def _container_images(
         wanted = wanted.where(search(conn, c, "pod_name", q.pod_name))
     # Ingest gives a container only an image of its own host's report, which it also makes present
     # on that host (same enterprise project): so the image has a scope row where the container is.
-    return Probe(wanted, in_scope=True)  # type: ignore[arg-type]
+    return Probe(wanted, repeats=True, in_scope=True)  # type: ignore[arg-type]
 
 
 def _app_images(conn: Connection, project_id: str, q: ImageQuery) -> Probe | None:
@@ -145,7 +148,8 @@ def _app_images(conn: Connection, project_id: str, q: ImageQuery) -> Probe | Non
     ids = select(images.c.id.label("image_id")).where(
         images.c.project_id == project_id, images.c.config_digest.in_(digests)
     )
-    return Probe(ids, in_scope=False)
+    # Each image row once (its id is the key): nothing to make distinct.
+    return Probe(ids, repeats=False, in_scope=False)
 
 
 def _resolve_container_id(conn: Connection, project_id: str, given: str) -> str | None:
