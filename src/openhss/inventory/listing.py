@@ -130,12 +130,23 @@ def _one_probe(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[
     found = probes(conn, project_id, q, eps)
     if len(found) != 1:
         return None
+    if found[0].repeats and _beside_probes(q) and conn.dialect.name == "sqlite":
+        # With other filters the ids are set-built twice on SQLite (for the count's IN and for the
+        # walk's), which costs more than the gathered path's one when there are tens of thousands
+        # (host_name=k8s-node-prod + has_container: 34,596 ids, CPU 128-160 ms gathered, 180-216
+        # this way).
+        return None
     if not found[0].in_scope and conn.dialect.name == "postgresql":
         # app_name: every found image must be looked up in image_scopes either way, and on
         # PostgreSQL this path measured no faster (requests: 98-163 ms on both) and 20-40 ms slower
         # with has_vul, so the general path keeps it there.
         return None
     return found[0]
+
+
+def _beside_probes(q: ImageQuery) -> bool:
+    """Whether any filter but the probing ones is given."""
+    return any(getattr(q, f.name) is not None for f in fields(q) if f.name not in _PROBING | NOT_FILTERS)
 
 
 def _probed(
@@ -152,19 +163,22 @@ def _probed(
     the same rows; only the cost differs.
     """
     s = image_scopes
-    found = (probe.ids.distinct() if probe.repeats else probe.ids).cte("d").prefix_with("MATERIALIZED")
+    pure = probe.in_scope and not _beside_probes(q)
+    postgresql = conn.dialect.name == "postgresql"
+    # Made distinct where it is counted or joined (an IN makes its own set).
+    distinct = probe.repeats and (pure or postgresql)
+    found = (probe.ids.distinct() if distinct else probe.ids).cte("d").prefix_with("MATERIALIZED")
     rows = _matching(conn, project_id, q, eps, probed=False)
     in_found = s.c.image_id.in_(select(found.c.image_id))
-    others = any(getattr(q, f.name) is not None for f in fields(q) if f.name not in _PROBING | NOT_FILTERS)
     matched = rows.where(in_found)
-    if conn.dialect.name == "postgresql":
+    if postgresql:
         # PostgreSQL has no statistics of the gathered ids: for IN it assumes 200 distinct ones and
         # looks them up one by one even when they are tens of thousands (host_name=k8s-node-prod +
         # has_container: 34,596 ids, 0.27 s); a join (the ids are distinct) is estimated by the
         # rows gathered, and hashed against the other filter's index when that is cheaper (0.19
         # s). SQLite drives either form from the gathered ids, and plans the join worse.
         matched = rows.join_from(s, found, found.c.image_id == s.c.image_id)
-    counted = found if probe.in_scope and not others else matched.subquery()
+    counted = found if pure else matched.subquery()
     n = select(func.count().label("n")).select_from(counted).cte("n").prefix_with("MATERIALIZED")
     total = select(n.c.n).scalar_subquery()
     # The whole scope's size, from the maintained counters (a few rows).
