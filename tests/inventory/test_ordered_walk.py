@@ -41,6 +41,7 @@ def db(database_url: str) -> Iterator[Database]:
                     config_digest=f"sha256:{k}", created_ms=rng.choice((10, 20, 30, 40)),
                     local_image_type=rng.choice(("swr_image", "other_image")),
                     scan_status=rng.choice(("unscan", "success", "failed", "waiting", "scanning")),
+                    vul_num=rng.choice((0, 2)),
                 )
             )  # fmt: skip
             for ep in rng.sample(("0", "ep-b"), rng.choice((1, 2))):
@@ -95,6 +96,33 @@ def test_an_ordered_walk_pages_as_gathering_and_sorting(
     assert listing._walks_in_order(ImageQuery(**filters), None)  # type: ignore[arg-type]
     walked = _pages(db, filters, ep)
     monkeypatch.setattr(listing, "_walks_in_order", lambda q, eps: False)
+    sorted_ = _pages(db, filters, ep)
+    assert walked == sorted_
+    assert len(walked) == len(set(walked))
+
+
+SCANNED = [
+    {"scan_status": "success", "local_image_type": "swr_image"},
+    {"has_vul": True},
+    {"has_vul": False, "local_image_type": "other_image"},
+    {"scan_status": "success", "has_vul": True, "local_image_type": "swr_image"},
+    {"scan_status": "failed", "local_image_type": "other_image", "update_range": (15, 35)},
+]
+
+
+@pytest.mark.parametrize("ep", ["0", "*"])
+@pytest.mark.parametrize("filters", SCANNED, ids=[str(q) for q in SCANNED])
+def test_a_walk_of_the_scan_state_index_pages_as_gathering_and_sorting(
+    db: Database, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object], ep: str
+) -> None:
+    decide = listing._walks_scanned
+    with db.begin() as conn:  # each filter's index holds it: the cost rule alone decides
+        query = ImageQuery(**filters)  # type: ignore[arg-type]
+        assert decide(conn, PROJECT, query, None, 10**6)
+        assert not decide(conn, PROJECT, query, None, 0)
+    monkeypatch.setattr(listing, "_walks_scanned", lambda *args: True)
+    walked = _pages(db, filters, ep)
+    monkeypatch.setattr(listing, "_walks_scanned", lambda *args: False)
     sorted_ = _pages(db, filters, ep)
     assert walked == sorted_
     assert len(walked) == len(set(walked))

@@ -24,7 +24,17 @@ from openhss.inventory.ingest import apply_report
 from openhss.inventory.interface import HostFacts, InventoryReport, ReportedContainer, ReportedImage
 from openhss.store import Database, database
 from openhss.store.counters import fold_counts, recount
-from openhss.store.tables import WHOLE_PROJECT, domains, hosts, image_counts, image_scopes, images, projects
+from openhss.store.tables import (
+    WHOLE_PROJECT,
+    containers,
+    domains,
+    hosts,
+    image_counts,
+    image_hosts,
+    image_scopes,
+    images,
+    projects,
+)
 
 EPS = ("0", "ep-a", "ep-b")
 TAGS = ("nginx:1", "swr.cn-north-4.myhuaweicloud.com/team/app:2", "redis:7")
@@ -170,6 +180,32 @@ def assert_exact(fleet: Fleet, listing_too: bool) -> None:
                 )
                 query = ImageQuery(**{**q.__dict__, "enterprise_project_id": ep})
                 assert list_local_images(conn, fleet.project_id, query, None).total_num == wanted, (ep, q)
+        assert_probes_exact(fleet, conn)
+
+
+def assert_probes_exact(fleet: Fleet, conn: Connection) -> None:
+    """A host or container filter alone counts the images it finds without reading image_scopes:
+    that is total_num only while every presence and container row is in its host's enterprise
+    project and every container's image is present on its host, whatever ingest went through."""
+    s, ih, c = image_scopes, image_hosts, containers
+    for ep in (*EPS, WHOLE_PROJECT):
+        for probe, found in (
+            *((ImageQuery(host_id=fleet.host_id(h)), ih.c.host_id == fleet.host_id(h)) for h in range(HOSTS)),
+            *((ImageQuery(container_name=f"c{d}"), c.c.name.contains(f"c{d}")) for d in range(len(DIGESTS))),
+        ):
+            source = ih if probe.host_id else c
+            scoped = s.c.enterprise_project_id == ep
+            if ep != WHOLE_PROJECT:  # the rows the filter searches are those of the scope's hosts
+                found = found & (source.c.enterprise_project_id == ep)
+            wanted = conn.execute(
+                select(func.count()).where(
+                    s.c.project_id == fleet.project_id,
+                    scoped,
+                    s.c.image_id.in_(select(source.c.image_id).where(found)),
+                )
+            ).scalar_one()
+            query = ImageQuery(**{**probe.__dict__, "enterprise_project_id": ep})
+            assert list_local_images(conn, fleet.project_id, query, None).total_num == wanted, (ep, probe)
 
 
 HELD = st.lists(st.tuples(st.integers(0, len(DIGESTS) - 1), st.integers(0, len(TAGS) - 1)), max_size=6)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import (
@@ -11,35 +11,21 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
-    Table,
-    and_,
-    false,
+    Subquery,
+    case,
     func,
     literal,
     literal_column,
     select,
     true,
-)
-from sqlalchemy import (
-    table as table_named,
+    union_all,
 )
 
 from openhss.inventory.last_host import last_hosts
+from openhss.inventory.probes import Probe, probes, search
 from openhss.inventory.query import ALL_GRANTED, ImageQuery
-from openhss.inventory.totals import counted_total
-from openhss.store.tables import (
-    WHOLE_PROJECT,
-    component_names,
-    containers,
-    fts_table,
-    host_addresses,
-    hosts,
-    image_components,
-    image_hosts,
-    image_names,
-    image_scopes,
-    images,
-)
+from openhss.inventory.totals import NOT_FILTERS, counted_total
+from openhss.store.tables import WHOLE_PROJECT, image_names, image_scopes, images
 
 
 @dataclass(frozen=True)
@@ -88,13 +74,16 @@ def list_local_images(
     eps = _scope(query, visible_eps)
     if eps is not None and not eps:
         return ImagePage(0, ())
-    rows = _matching(conn, project_id, query, eps)
     found: Sequence[Row[Any]] = ()
-    if _probes(query):
+    probe = _one_probe(conn, project_id, query, eps)
+    if probe is not None:
+        found, total = _probed(conn, project_id, query, eps, probe)
+    elif _probes(query):
         # A probing filter (substring, host, container, app) finds its images through another
         # table, so every match is found before any is known to be on the page: gather them once
         # and take both the page and the total from that one set, however many there are (counting
         # and then paging would find them all twice more).
+        rows = _matching(conn, project_id, query, eps)
         gathered = rows.cte("m").prefix_with("MATERIALIZED")
         counted = select(func.count()).select_from(gathered).scalar_subquery().label("total")
         found = _page(conn, select(gathered, counted), query)
@@ -103,6 +92,7 @@ def list_local_images(
         else:  # no match, or the offset is past the last one
             total = conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
     else:
+        rows = _matching(conn, project_id, query, eps)
         # Counted from the maintained counters when the filters are only those they are kept by.
         kept = counted_total(conn, project_id, query, eps)
         total = (
@@ -110,7 +100,8 @@ def list_local_images(
             if kept is not None
             else conn.execute(select(func.count()).select_from(rows.subquery())).scalar_one()
         )
-        if total <= _FEW and not _walks_in_order(query, eps):
+        walks = _walks_in_order(query, eps) or _walks_scanned(conn, project_id, query, eps, total)
+        if total <= _FEW and not walks:
             # Few matches: gather them all, then sort. Walking the order index instead and probing
             # each row against a selective filter would read almost the whole index to fill a page.
             rows = select(rows.cte("m").prefix_with("MATERIALIZED"))
@@ -121,6 +112,108 @@ def list_local_images(
 
 # Up to this many matching rows, a page is sorted from all of them rather than walked in index order.
 _FEW = 20_000
+
+
+# A page walks the order index when that reads at most this many entries per matching image (each
+# a hash probe, ~10x cheaper than looking one matching image up by id); else the matches are sorted.
+_WALK_PER_MATCH = 8
+# The filters that find their images in another table (hosts, containers, components).
+_PROBING = frozenset(
+    {"host_name", "host_id", "host_ip", "container_id", "container_name", "pod_id", "pod_name", "app_name"}
+)
+
+
+def _one_probe(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None) -> Probe | None:
+    """The probe `_probed` answers: exactly one kind of host, container or app filter, one row per image."""
+    if eps is not None and len(eps) != 1:
+        return None  # rows are grouped per image first
+    found = probes(conn, project_id, q, eps)
+    if len(found) != 1:
+        return None
+    if found[0].repeats and _beside_probes(q) and conn.dialect.name == "sqlite":
+        # With other filters the ids are set-built twice on SQLite (for the count's IN and for the
+        # walk's), which costs more than the gathered path's one when there are tens of thousands
+        # (host_name=k8s-node-prod + has_container: 34,596 ids, CPU 128-160 ms gathered, 180-216
+        # this way).
+        return None
+    if not found[0].in_scope and conn.dialect.name == "postgresql":
+        # app_name: every found image must be looked up in image_scopes either way, and on
+        # PostgreSQL this path measured no faster (requests: 98-163 ms on both) and 20-40 ms slower
+        # with has_vul, so the general path keeps it there.
+        return None
+    return found[0]
+
+
+def _beside_probes(q: ImageQuery) -> bool:
+    """Whether any filter but the probing ones is given."""
+    return any(getattr(q, f.name) is not None for f in fields(q) if f.name not in _PROBING | NOT_FILTERS)
+
+
+def _probed(
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None, probe: Probe
+) -> tuple[Sequence[Row[Any]], int]:
+    """The page and total_num of a host, container or app filter (with any other filters beside it).
+
+    The images the probe finds are gathered once. With no other filter, and images the probe finds
+    only in scope (hosts, containers), their number is total_num without reading image_scopes at all;
+    else it is the number of scope rows among them that pass the other filters. From that number the
+    database decides the page's path: a walk of the page-order index that keeps the entries whose
+    image was found (one hash probe each, about offset + limit times scope / total_num entries), or,
+    when that would be longer, the matching scope rows looked up one by one and sorted. Both give
+    the same rows; only the cost differs.
+    """
+    s = image_scopes
+    pure = probe.in_scope and not _beside_probes(q)
+    postgresql = conn.dialect.name == "postgresql"
+    # Made distinct where it is counted or joined (an IN makes its own set).
+    distinct = probe.repeats and (pure or postgresql)
+    found = (probe.ids.distinct() if distinct else probe.ids).cte("d").prefix_with("MATERIALIZED")
+    rows = _matching(conn, project_id, q, eps, probed=False)
+    in_found = s.c.image_id.in_(select(found.c.image_id))
+    matched = rows.where(in_found)
+    if postgresql:
+        # PostgreSQL has no statistics of the gathered ids: for IN it assumes 200 distinct ones and
+        # looks them up one by one even when they are tens of thousands (host_name=k8s-node-prod +
+        # has_container: 34,596 ids, 0.27 s); a join (the ids are distinct) is estimated by the
+        # rows gathered, and hashed against the other filter's index when that is cheaper (0.19
+        # s). SQLite drives either form from the gathered ids, and plans the join worse.
+        matched = rows.join_from(s, found, found.c.image_id == s.c.image_id)
+    counted = found if pure else matched.subquery()
+    n = select(func.count().label("n")).select_from(counted).cte("n").prefix_with("MATERIALIZED")
+    total = select(n.c.n).scalar_subquery()
+    # The whole scope's size, from the maintained counters (a few rows).
+    scope = counted_total(conn, project_id, ImageQuery(), eps) or 0
+    walks = total * total * _WALK_PER_MATCH >= (q.offset + q.limit) * scope
+    # The choice is each path's LIMIT (the page's, or 0): both databases compute a LIMIT once,
+    # before reading anything, and a LIMIT of 0 reads nothing (a WHERE term holding a subquery
+    # would be tested on every entry SQLite walks). `IS TRUE` keeps the walk's IN a filter on the
+    # walked entries: neither database may turn it into a join driven by the found ids.
+    page_if = {
+        flag: case((cond, literal(q.limit)), else_=literal(0))
+        for flag, cond in ((True, walks), (False, ~walks))
+    }
+    walked = _ordered(rows.where(in_found.is_(true())), q, page_if[True])
+    looked_up = _ordered(matched, q, page_if[False])
+    page = union_all(select(walked), select(looked_up)).subquery("p")
+    found_rows = conn.execute(
+        select(images, page.c.host_num, page.c.container_num, total.label("total"))
+        .join(page, images.c.id == page.c.image_id)
+        .order_by(page.c.created_ms.desc(), page.c.image_id.desc())
+    ).all()
+    if found_rows:
+        return found_rows, int(found_rows[0].total)
+    return (), int(conn.execute(select(n.c.n)).scalar_one())  # no match, or past the last one
+
+
+def _ordered(rows: Select[Any], query: ImageQuery, limit: ColumnElement[int] | None = None) -> Subquery:
+    """The page's slice of `rows`, newest first, ties by image_id (descending: one index walk gives it)."""
+    columns = rows.selected_columns
+    return (
+        rows.order_by(columns.created_ms.desc(), columns.image_id.desc())
+        .offset(query.offset)
+        .limit(query.limit if limit is None else limit)
+        .subquery()
+    )
 
 
 def _walks_in_order(q: ImageQuery, eps: frozenset[str] | None) -> bool:
@@ -137,6 +230,29 @@ def _walks_in_order(q: ImageQuery, eps: frozenset[str] | None) -> bool:
     return sum(v is not None for v in leading) <= 1 and all(v is None for v in others) and not _probes(q)
 
 
+def _walks_scanned(
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None, total: int
+) -> bool:
+    """Whether a page is cheaper walked in ix_image_scopes_status than gathered and sorted.
+
+    That index holds, after the page order, local_image_type and vul_num, so a scan state with
+    either of those filters (has_vul implies `success`) is decided in the walked entries, no row read. The walk reads about offset + limit times the scan
+    state's rows (from the maintained counters) / total entries; it is taken on the same rule as a
+    probing filter's walk (`success + has_vul + swr_image`: 12,477 of 80,090, about 64 entries,
+    instead of gathering and sorting 12,477).
+    """
+    if eps is not None and len(eps) > 1:
+        return False
+    status = "success" if q.has_vul is not None else q.scan_status
+    if status is None or (q.scan_status not in (None, status)) or _probes(q):
+        return False
+    # A scan-time range is one range of ix_image_scopes_scanned: gathered from there instead.
+    if any(v is not None for v in (q.image_name, q.image_size, q.has_container, q.scan_range)):
+        return False
+    state = counted_total(conn, project_id, ImageQuery(scan_status=status), eps) or 0
+    return total * total * _WALK_PER_MATCH >= (q.offset + q.limit) * state
+
+
 def _probes(q: ImageQuery) -> bool:
     """Whether a filter narrows through another table's index (and so usually to few images)."""
     given = (q.image_name, q.host_name, q.host_id, q.host_ip, q.container_id, q.container_name)
@@ -144,14 +260,8 @@ def _probes(q: ImageQuery) -> bool:
 
 
 def _page(conn: Connection, rows: Select[Any], query: ImageQuery) -> Sequence[Row[Any]]:
-    """The page of `rows`, newest first, ties by image_id (descending, so one index walk gives it)."""
-    columns = rows.selected_columns
-    page = (
-        rows.order_by(columns.created_ms.desc(), columns.image_id.desc())
-        .offset(query.offset)
-        .limit(query.limit)
-        .subquery("p")
-    )
+    """The page of `rows` joined to the image rows, in page order."""
+    page = _ordered(rows, query)
     return conn.execute(
         select(images, *(c for c in page.c if c.name not in ("image_id", "created_ms")))
         .join(page, images.c.id == page.c.image_id)
@@ -167,7 +277,7 @@ def _scope(query: ImageQuery, visible: frozenset[str] | None) -> frozenset[str] 
 
 
 def _matching(
-    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None, probed: bool = True
 ) -> Select[tuple[str, int, int, int]]:
     """(image_id, created_ms, host_num, container_num) of every matching image, one row per image.
 
@@ -175,7 +285,7 @@ def _matching(
     row of an image, so they narrow image_scopes before any grouping.
     """
     s = image_scopes
-    where = [s.c.project_id == project_id, *_conditions(conn, project_id, q, eps)]
+    where = [s.c.project_id == project_id, *_conditions(conn, project_id, q, eps, probed)]
     if eps is None or len(eps) == 1:
         # The whole project, or one enterprise project: one row per image holds its counts.
         (ep,) = eps or (WHOLE_PROJECT,)
@@ -203,60 +313,22 @@ def _matching(
     return grouped
 
 
-# Trigram indexes hold 3-character windows: a shorter needle cannot use them (plain scan).
-_TRIGRAM = 3
-
-
-def contains(conn: Connection, column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
-    """Case-sensitive substring match in which `%` and `_` are ordinary characters (plain scan)."""
-    if conn.dialect.name == "postgresql":
-        # LIKE rather than strpos(): pg_trgm's GIN indexes serve LIKE, and rechecking is exact.
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return column.like(f"%{escaped}%", escape="\\")
-    return func.instr(column, literal(needle)) > 0
-
-
-def _search(conn: Connection, table: Table, column: str, needle: str) -> ColumnElement[bool]:
-    """`table.column` contains `needle`, through the trigram index when the needle is long enough.
-
-    On SQLite the FTS5 trigram table (case-sensitive) narrows to the rowids holding every
-    trigram of the needle and `instr` keeps the answer exactly the plain scan's; on PostgreSQL
-    pg_trgm serves the LIKE itself (and rechecks it).
-    """
-    plain = contains(conn, table.c[column], needle)
-    if conn.dialect.name != "sqlite" or len(needle) < _TRIGRAM:
-        return plain
-    fts = table_named(fts_table(table.name, column))
-    match = literal_column(fts.name).op("MATCH")(literal(_every_trigram(needle)))
-    rowid: ColumnElement[int] = literal_column(f"{table.name}.rowid")
-    return and_(rowid.in_(select(literal_column("rowid")).select_from(fts).where(match)), plain)
-
-
-def _every_trigram(needle: str) -> str:
-    """An FTS5 query for rows holding every 3-character window of `needle` (detail=none has no phrases)."""
-    windows = dict.fromkeys(needle[i : i + _TRIGRAM] for i in range(len(needle) - _TRIGRAM + 1))
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in windows)
-
-
-def _in_scope(column: ColumnElement[str], eps: frozenset[str] | None) -> ColumnElement[bool]:
-    return column.in_(sorted(eps)) if eps is not None else true()
-
-
 def _conditions(
-    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None, probed: bool
 ) -> list[ColumnElement[bool]]:
+    """The filters as conditions on image_scopes rows; the host, container and app ones only if `probed`."""
     s = image_scopes
     out: list[ColumnElement[bool]] = []
     if q.image_name is not None and q.image_version is None:
         # Through the interned names: one ix_image_scopes_name range per matching name (about one
         # name per eight images), never a lookup per matching image.
-        names = select(image_names.c.id).where(_search(conn, image_names, "name", q.image_name))
+        names = select(image_names.c.id).where(search(conn, image_names, "name", q.image_name))
         out.append(s.c.name_id.in_(names))
     elif q.image_name is not None:
         # With a tag, few rows match: the image rows' own unique index (project, name, version) decides.
         named = select(images.c.id).where(
             images.c.project_id == project_id,
-            _search(conn, images, "image_name", q.image_name),
+            search(conn, images, "image_name", q.image_name),
             images.c.image_version == q.image_version,
         )
         out.append(s.c.image_id.in_(named))
@@ -272,82 +344,9 @@ def _conditions(
         out += [s.c.scan_status == "success", s.c.latest_scan_ms.between(*q.scan_range)]
     if q.has_vul is not None:
         out += [s.c.scan_status == "success", (s.c.vul_num > 0) if q.has_vul else (s.c.vul_num == 0)]
-    host_filter = _host_filter(conn, project_id, q, eps)
-    if host_filter is not None:
-        out.append(s.c.image_id.in_(host_filter))
-    container_filter = _container_filter(conn, project_id, q, eps)
-    if container_filter is not None:
-        out.append(s.c.image_id.in_(container_filter))
-    if q.app_name is not None:
-        names = select(component_names.c.id).where(_search(conn, component_names, "name", q.app_name))
-        digests = select(image_components.c.config_digest).where(image_components.c.name_id.in_(names))
-        out.append(
-            s.c.image_id.in_(
-                select(images.c.id).where(
-                    images.c.project_id == project_id, images.c.config_digest.in_(digests)
-                )
-            )
-        )
+    if probed:
+        out += [s.c.image_id.in_(p.ids) for p in probes(conn, project_id, q, eps)]
     return out
-
-
-def _host_filter(
-    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
-) -> Select[tuple[str]] | None:
-    if q.host_name is None and q.host_id is None and q.host_ip is None:
-        return None
-    h = hosts
-    wanted = select(h.c.id).where(h.c.project_id == project_id, _in_scope(h.c.enterprise_project_id, eps))
-    if q.host_name is not None:
-        wanted = wanted.where(_search(conn, h, "name", q.host_name))
-    if q.host_id is not None:
-        wanted = wanted.where(h.c.id == q.host_id)
-    if q.host_ip is not None:
-        wanted = wanted.where(
-            h.c.id.in_(select(host_addresses.c.host_id).where(host_addresses.c.address == q.host_ip))
-        )
-    return select(image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted))
-
-
-def _container_filter(
-    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
-) -> Select[tuple[str | None]] | None:
-    if q.container_id is None and q.container_name is None and q.pod_id is None and q.pod_name is None:
-        return None
-    c = containers
-    wanted = select(c.c.image_id).where(
-        c.c.project_id == project_id, _in_scope(c.c.enterprise_project_id, eps)
-    )
-    if q.container_id is not None:
-        full = _resolve_container_id(conn, project_id, q.container_id)
-        wanted = wanted.where(c.c.container_id == full) if full else wanted.where(false())
-    if q.container_name is not None:
-        wanted = wanted.where(_search(conn, c, "name", q.container_name))
-    if q.pod_id is not None:
-        wanted = wanted.where(c.c.pod_id == q.pod_id)
-    if q.pod_name is not None:
-        wanted = wanted.where(_search(conn, c, "pod_name", q.pod_name))
-    return wanted
-
-
-def _resolve_container_id(conn: Connection, project_id: str, given: str) -> str | None:
-    """The full id: `given` itself, else the one id it is a 12+ character prefix of (as engines' CLIs)."""
-    c = containers
-    exact = conn.execute(
-        select(c.c.container_id).where(c.c.project_id == project_id, c.c.container_id == given).limit(1)
-    ).first()
-    if exact is not None:
-        return given
-    if len(given) < 12 or not all(ch in "0123456789abcdef" for ch in given):
-        return None
-    # Hex only, so no LIKE escaping is needed; a range keeps the index usable on both databases.
-    found = conn.execute(
-        select(c.c.container_id)
-        .distinct()
-        .where(c.c.project_id == project_id, c.c.container_id >= given, c.c.container_id < given + "g")
-        .limit(2)
-    ).all()
-    return found[0][0] if len(found) == 1 else None
 
 
 def _row(r: object, last: tuple[str, str, str] | None) -> LocalImage:

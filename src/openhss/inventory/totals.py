@@ -11,7 +11,7 @@ from openhss.store.tables import WHOLE_PROJECT, image_counts
 
 _COUNTED = frozenset({"scan_status", "local_image_type", "has_vul", "has_container"})
 """The filters the counters' key decides."""
-_NOT_FILTERS = frozenset({"offset", "limit", "enterprise_project_id", "nothing", "image_version"})
+NOT_FILTERS = frozenset({"offset", "limit", "enterprise_project_id", "nothing", "image_version"})
 """Fields that narrow nothing here: paging, the scope (passed as `eps`), an empty answer decided
 before the query, and image_version (it filters only beside image_name, which is not counted)."""
 
@@ -26,7 +26,7 @@ def counted_total(conn: Connection, project_id: str, q: ImageQuery, eps: frozens
     if eps is not None and len(eps) != 1:
         return None
     # Any other filter, including one added to ImageQuery later, means the counters cannot say.
-    if any(getattr(q, f.name) is not None for f in fields(q) if f.name not in _COUNTED | _NOT_FILTERS):
+    if any(getattr(q, f.name) is not None for f in fields(q) if f.name not in _COUNTED | NOT_FILTERS):
         return None
     c = image_counts
     (ep,) = eps or (WHOLE_PROJECT,)

@@ -1,0 +1,172 @@
+"""Where the substring and probing filters find their rows: trigram search, and the image ids that a
+host, container or app filter finds in the tables it searches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy import table as table_named
+
+from openhss.inventory.query import ImageQuery
+from openhss.store.tables import (
+    component_names,
+    containers,
+    fts_table,
+    host_addresses,
+    hosts,
+    image_components,
+    image_hosts,
+    images,
+)
+
+# Trigram indexes hold 3-character windows: a shorter needle cannot use them (plain scan).
+_TRIGRAM = 3
+
+
+def contains(conn: Connection, column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
+    """Case-sensitive substring match in which `%` and `_` are ordinary characters (plain scan)."""
+    if conn.dialect.name == "postgresql":
+        # LIKE rather than strpos(): pg_trgm's GIN indexes serve LIKE, and rechecking is exact.
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.like(f"%{escaped}%", escape="\\")
+    return func.instr(column, literal(needle)) > 0
+
+
+def search(conn: Connection, table: Table, column: str, needle: str) -> ColumnElement[bool]:
+    """`table.column` contains `needle`, through the trigram index when the needle is long enough.
+
+    On SQLite the FTS5 trigram table (case-sensitive) narrows to the rowids holding every
+    trigram of the needle and `instr` keeps the answer exactly the plain scan's; on PostgreSQL
+    pg_trgm serves the LIKE itself (and rechecks it).
+    """
+    plain = contains(conn, table.c[column], needle)
+    if conn.dialect.name != "sqlite" or len(needle) < _TRIGRAM:
+        return plain
+    fts = table_named(fts_table(table.name, column))
+    match = literal_column(fts.name).op("MATCH")(literal(_every_trigram(needle)))
+    rowid: ColumnElement[int] = literal_column(f"{table.name}.rowid")
+    return and_(rowid.in_(select(literal_column("rowid")).select_from(fts).where(match)), plain)
+
+
+def _every_trigram(needle: str) -> str:
+    """An FTS5 query for rows holding every 3-character window of `needle` (detail=none has no phrases)."""
+    windows = dict.fromkeys(needle[i : i + _TRIGRAM] for i in range(len(needle) - _TRIGRAM + 1))
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in windows)
+
+
+def in_scope(column: ColumnElement[str], eps: frozenset[str] | None) -> ColumnElement[bool]:
+    """`column` (an enterprise project id) is one of `eps` (None: any)."""
+    return column.in_(sorted(eps)) if eps is not None else true()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The image ids one kind of probing filter (host, container or app) finds, before any other filter."""
+
+    ids: Select[tuple[str]]
+    """One row per match."""
+    repeats: bool
+    """An image may be found more than once (once per matching host or container)."""
+    in_scope: bool
+    """Every id found has an image_scopes row in the caller's scope, so that with no other filter
+    the number of distinct ids is total_num (the presence and container rows carry their host's
+    enterprise project, and the image_scopes rows are computed from exactly those rows)."""
+
+
+def probes(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None) -> list[Probe]:
+    """One Probe per kind of probing filter `q` has (the matching images are in all of them)."""
+    found = [
+        _host_images(conn, project_id, q, eps),
+        _container_images(conn, project_id, q, eps),
+        _app_images(conn, project_id, q),
+    ]
+    return [p for p in found if p is not None]
+
+
+def _host_images(
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
+) -> Probe | None:
+    if q.host_name is None and q.host_id is None and q.host_ip is None:
+        return None
+    h = hosts
+    wanted = select(h.c.id).where(h.c.project_id == project_id, in_scope(h.c.enterprise_project_id, eps))
+    if q.host_name is not None:
+        wanted = wanted.where(search(conn, h, "name", q.host_name))
+    if q.host_id is not None:
+        wanted = wanted.where(h.c.id == q.host_id)
+    if q.host_ip is not None:
+        wanted = wanted.where(
+            h.c.id.in_(select(host_addresses.c.host_id).where(host_addresses.c.address == q.host_ip))
+        )
+    # A host's enterprise project never changes, and its presence rows are written with it.
+    ids = select(image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted))
+    return Probe(ids, repeats=True, in_scope=True)
+
+
+def _container_images(
+    conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None
+) -> Probe | None:
+    if q.container_id is None and q.container_name is None and q.pod_id is None and q.pod_name is None:
+        return None
+    c = containers
+    wanted = select(c.c.image_id).where(
+        c.c.project_id == project_id, in_scope(c.c.enterprise_project_id, eps), c.c.image_id.is_not(None)
+    )
+    if q.container_id is not None:
+        full = _resolve_container_id(conn, project_id, q.container_id)
+        wanted = wanted.where(c.c.container_id == full) if full else wanted.where(false())
+    if q.container_name is not None:
+        wanted = wanted.where(search(conn, c, "name", q.container_name))
+    if q.pod_id is not None:
+        wanted = wanted.where(c.c.pod_id == q.pod_id)
+    if q.pod_name is not None:
+        wanted = wanted.where(search(conn, c, "pod_name", q.pod_name))
+    # Ingest gives a container only an image of its own host's report, which it also makes present
+    # on that host (same enterprise project): so the image has a scope row where the container is.
+    return Probe(wanted, repeats=True, in_scope=True)  # type: ignore[arg-type]
+
+
+def _app_images(conn: Connection, project_id: str, q: ImageQuery) -> Probe | None:
+    if q.app_name is None:
+        return None
+    names = select(component_names.c.id).where(search(conn, component_names, "name", q.app_name))
+    digests = select(image_components.c.config_digest).where(image_components.c.name_id.in_(names))
+    # Image rows of the project, present in the scope or not (one with no host has no scope row).
+    ids = select(images.c.id.label("image_id")).where(
+        images.c.project_id == project_id, images.c.config_digest.in_(digests)
+    )
+    # Each image row once (its id is the key): nothing to make distinct.
+    return Probe(ids, repeats=False, in_scope=False)
+
+
+def _resolve_container_id(conn: Connection, project_id: str, given: str) -> str | None:
+    """The full id: `given` itself, else the one id it is a 12+ character prefix of (as engines' CLIs)."""
+    c = containers
+    exact = conn.execute(
+        select(c.c.container_id).where(c.c.project_id == project_id, c.c.container_id == given).limit(1)
+    ).first()
+    if exact is not None:
+        return given
+    if len(given) < 12 or not all(ch in "0123456789abcdef" for ch in given):
+        return None
+    # Hex only, so no LIKE escaping is needed; a range keeps the index usable on both databases.
+    found = conn.execute(
+        select(c.c.container_id)
+        .distinct()
+        .where(c.c.project_id == project_id, c.c.container_id >= given, c.c.container_id < given + "g")
+        .limit(2)
+    ).all()
+    return found[0][0] if len(found) == 1 else None
