@@ -88,17 +88,18 @@ def _pages(db: Database, filters: dict[str, object], ep: str) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize("ep", ["0", "*"])
 @pytest.mark.parametrize("filters", QUERIES, ids=[str(q) for q in QUERIES])
 def test_an_ordered_walk_pages_as_gathering_and_sorting(
-    db: Database, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object], ep: str
+    db: Database, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
 ) -> None:
     assert listing._walks_in_order(ImageQuery(**filters), None)  # type: ignore[arg-type]
-    walked = _pages(db, filters, ep)
-    monkeypatch.setattr(listing, "_walks_in_order", lambda q, eps: False)
-    sorted_ = _pages(db, filters, ep)
-    assert walked == sorted_
-    assert len(walked) == len(set(walked))
+    for ep in ("0", "*"):  # both scopes on one store
+        walked = _pages(db, filters, ep)
+        monkeypatch.setattr(listing, "_walks_in_order", lambda q, eps: False)
+        sorted_ = _pages(db, filters, ep)
+        monkeypatch.undo()
+        assert walked == sorted_, ep
+        assert len(walked) == len(set(walked)), ep
 
 
 SCANNED = [
@@ -110,19 +111,20 @@ SCANNED = [
 ]
 
 
-@pytest.mark.parametrize("ep", ["0", "*"])
 @pytest.mark.parametrize("filters", SCANNED, ids=[str(q) for q in SCANNED])
 def test_a_walk_of_the_scan_state_index_pages_as_gathering_and_sorting(
-    db: Database, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object], ep: str
+    db: Database, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
 ) -> None:
     decide = listing._walks_scanned
     with db.begin() as conn:  # each filter's index holds it: the cost rule alone decides
         query = ImageQuery(**filters)  # type: ignore[arg-type]
         assert decide(conn, PROJECT, query, None, 10**6)
         assert not decide(conn, PROJECT, query, None, 0)
-    monkeypatch.setattr(listing, "_walks_scanned", lambda *args: True)
-    walked = _pages(db, filters, ep)
-    monkeypatch.setattr(listing, "_walks_scanned", lambda *args: False)
-    sorted_ = _pages(db, filters, ep)
-    assert walked == sorted_
-    assert len(walked) == len(set(walked))
+    for ep in ("0", "*"):  # both scopes on one store
+        monkeypatch.setattr(listing, "_walks_scanned", lambda *args: True)
+        walked = _pages(db, filters, ep)
+        monkeypatch.setattr(listing, "_walks_scanned", lambda *args: False)
+        sorted_ = _pages(db, filters, ep)
+        monkeypatch.undo()
+        assert walked == sorted_, ep
+        assert len(walked) == len(set(walked)), ep
