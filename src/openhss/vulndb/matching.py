@@ -130,10 +130,21 @@ def candidates(
     if only is not None:
         # Re-matching after an import: only the changed advisories' entries, compiled and read afresh.
         return _read_candidates(conn, set(keys), only)
-    kept = _kept(conn)
-    wanted = set(keys)
-    found = {key: kept.candidates[key] for key in wanted if key in kept.candidates}
-    missing = wanted - found.keys()
+    return _kept_candidates(conn, _kept(conn), keys)
+
+
+def _kept_candidates(
+    conn: Connection, kept: _Kept, keys: Iterable[PackageKey]
+) -> dict[PackageKey, list[Candidate]]:
+    found: dict[PackageKey, list[Candidate]] = {}
+    missing: set[PackageKey] = set()
+    held = kept.candidates.get  # one lookup each: another request's thread may clear the dict
+    for key in set(keys):
+        entries = held(key)
+        if entries is None:
+            missing.add(key)
+        else:
+            found[key] = entries
     if missing:
         read = _read_candidates(conn, missing, None)
         if len(kept.candidates) + len(missing) > _KEPT_LIMIT:
@@ -186,13 +197,27 @@ def _read_candidates(
 
 def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
     """Aliases, upstream ids, severity and summary of each stored advisory in `ids`."""
-    kept = _kept(conn).info
-    info = {advisory_id: kept[advisory_id] for advisory_id in ids if advisory_id in kept}
-    missing = sorted(set(ids) - info.keys())
-    if len(kept) + len(missing) > _KEPT_LIMIT:
-        kept.clear()
-    for advisory_id, aliases, upstream, severity, summary in driver_rows_in(conn, _ADVISORIES, (), missing):
-        info[advisory_id] = kept[advisory_id] = AdvisoryInfo(_ids(aliases), _ids(upstream), severity, summary)
+    return _kept_info(conn, _kept(conn), ids)
+
+
+def _kept_info(conn: Connection, kept: _Kept, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
+    info: dict[str, AdvisoryInfo] = {}
+    missing: list[str] = []
+    held = kept.info.get  # one lookup each, as in _kept_candidates
+    for advisory_id in set(ids):
+        found = held(advisory_id)
+        if found is None:
+            missing.append(advisory_id)
+        else:
+            info[advisory_id] = found
+    if len(kept.info) + len(missing) > _KEPT_LIMIT:
+        kept.info.clear()
+    for advisory_id, aliases, upstream, severity, summary in driver_rows_in(
+        conn, _ADVISORIES, (), sorted(missing)
+    ):
+        info[advisory_id] = kept.info[advisory_id] = AdvisoryInfo(
+            _ids(aliases), _ids(upstream), severity, summary
+        )
     return info
 
 
@@ -205,7 +230,9 @@ def match(
     """Vulnerabilities of the components whose refs are given (index-aligned with `names`); with
     `only`, just those of these advisories (merge keys are then among them alone)."""
     keys = {(r.match_ecosystem, r.name) for r in refs if r is not None}
-    known = candidates(conn, keys, only)
+    # One read of the knowledge generation serves both lookups of this match.
+    kept = _kept(conn)
+    known = _read_candidates(conn, keys, only) if only is not None else _kept_candidates(conn, kept, keys)
     hits: list[tuple[int, Candidate, str]] = []
     for index, ref in enumerate(refs):
         if ref is None:
@@ -218,7 +245,7 @@ def match(
             verdict = compiled.evaluate(installed)
             if verdict.affected:
                 hits.append((index, candidate, verdict.fixed or ""))
-    info = advisory_info(conn, {c.advisory_id for _, c, _ in hits})
+    info = _kept_info(conn, kept, {c.advisory_id for _, c, _ in hits})
     # An entry's advisory is always stored with it (same transaction); the default only guards a
     # read that raced a removal.
     none = AdvisoryInfo((), (), "Unknown", "")
