@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import insert
 
-from openhss.inventory import ImageQuery, list_local_images, listing
+from openhss.inventory import ImageQuery, listing
 from openhss.inventory.counts import refresh_counts
 from openhss.store import Database
 from openhss.store.tables import (
@@ -21,6 +21,7 @@ from openhss.store.tables import (
     images,
     projects,
 )
+from tests.support.paging import every_page
 
 PROJECT = "p" * 32
 IMAGES = 60
@@ -115,17 +116,7 @@ QUERIES = [
 
 
 def _pages(db: Database, filters: dict[str, object], ep: str) -> list[str]:
-    """Every page's image ids in turn; each page's total_num must be the number of rows in all."""
-    seen: list[str] = []
-    totals: set[int] = set()
-    with db.begin() as conn:
-        for offset in range(0, IMAGES + 10, 10):
-            query = ImageQuery(offset=offset, limit=10, enterprise_project_id=ep, **filters)  # type: ignore[arg-type]
-            page = list_local_images(conn, PROJECT, query, None)
-            seen += [row.image_id for row in page.rows]
-            totals.add(page.total_num)
-    assert totals == {len(seen)}
-    return seen
+    return every_page(db, PROJECT, IMAGES, filters, ep)
 
 
 @pytest.mark.parametrize("filters", QUERIES, ids=[str(q) for q in QUERIES])
