@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-_CHUNK = 400
+from openhss.store.driver_rows import CHUNK
 
 
 def intern(conn: Connection, table: Table, names: Iterable[str]) -> dict[str, int]:
@@ -32,7 +32,7 @@ def intern(conn: Connection, table: Table, names: Iterable[str]) -> dict[str, in
             name: id_ for name, id_ in conn.execute(lookup.join_from(table, wanted, column == wanted.c.name))
         }
     found: dict[str, int] = {}
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
         found.update((name, id_) for name, id_ in conn.execute(lookup.where(column.in_(chunk))))
     return found

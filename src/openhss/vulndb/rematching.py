@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from openhss.severity import severity_level
 from openhss.store import Database
-from openhss.store.driver_rows import driver_rows, driver_rows_in
+from openhss.store.driver_rows import CHUNK, driver_rows, driver_rows_in
 from openhss.store.tables import (
     advisory_nodes,
     advisory_packages,
@@ -24,7 +24,6 @@ from openhss.vulndb.knowledge import PackageKey
 from openhss.vulndb.matching import match
 from openhss.vulndb.merging import merge_keys_by_nodes
 
-_CHUNK = 400
 # The two reads that grow with the fleet (tens of thousands of rows per batch of images), through
 # the driver's cursor: the changed packages' components of some images, and their stored matches.
 _HOLDERS = "SELECT DISTINCT config_digest FROM sbom_components WHERE match_ecosystem {} AND match_name {}"
@@ -77,21 +76,21 @@ def rematch(
 
 
 def names_by_ecosystem(keys: Iterable[PackageKey]) -> list[tuple[str, list[str]]]:
-    """Package keys as (match ecosystem, up to _CHUNK names) groups, for index-friendly IN lists."""
+    """Package keys as (match ecosystem, up to CHUNK names) groups, for index-friendly IN lists."""
     grouped: dict[str, list[str]] = {}
     for ecosystem, name in sorted(set(keys)):
         grouped.setdefault(ecosystem, []).append(name)
     return [
-        (ecosystem, names[start : start + _CHUNK])
+        (ecosystem, names[start : start + CHUNK])
         for ecosystem, names in grouped.items()
-        for start in range(0, len(names), _CHUNK)
+        for start in range(0, len(names), CHUNK)
     ]
 
 
 def _chunks(items: Collection[str]) -> Iterable[list[str]]:
     ordered = sorted(items)
-    for start in range(0, len(ordered), _CHUNK):
-        yield ordered[start : start + _CHUNK]
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
 
 
 def _rematch_batch(
@@ -106,9 +105,9 @@ def _rematch_batch(
     # digest -> (component index, advisory id, merge key) of the matches on changed components
     stale: dict[str, list[tuple[int, str, str]]] = {}
     for chunk in _chunks(digests):
+        mine = set(chunk)
         for ecosystem, names in by_ecosystem:
             where = ((chunk[0], chunk[-1]), ecosystem, names)
-            mine = set(chunk)
             for digest, idx, eco, match_name, version in driver_rows(conn, _AFFECTED, where):
                 if digest in mine:
                     affected.setdefault(digest, []).append((idx, PackageRef(eco, match_name, version)))
