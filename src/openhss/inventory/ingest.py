@@ -121,8 +121,7 @@ def _image_rows(
             "image_name": key.name,
             "image_version": key.version,
             "config_digest": key.digest,
-            "scan_status": "unscan",
-            **attrs,
+            **attrs,  # the scan fields: _inherit_scans below (a known scan, or the table's defaults)
         }
         # In key order, so that two ingests creating some of the same rows meet them in one order.
         for key, attrs in sorted(
