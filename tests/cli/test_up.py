@@ -36,6 +36,8 @@ def test_up_creates_credentials_once_and_serves(tmp_path: Path) -> None:
     assert "Created a domain, user, project and access key" in output
     assert creds["ak"] in output and "curl" in output and "HssClient" in output
     assert creds["sk"] not in output
+    # OpenHSS's own INFO lines reach the console beside uvicorn's, formatted alike.
+    assert "INFO:     match warm-up: 0 advisory entries of 0 packages compiled" in output
     assert (home / "openhss.db").exists()
     again, creds2 = _up(home)
     assert "Using the credentials" in again

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import logging.config
+from typing import Any
+
 import click
 
 from openhss.config import Settings
@@ -27,6 +31,9 @@ def serve(settings: Settings, host: str, port: int, tls_cert: str | None, tls_ke
 
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("--tls-cert and --tls-key go together")
+    log_config = _log_config(uvicorn.config.LOGGING_CONFIG)
+    # Before the warm-up thread starts, so its line is never lost to a logger not yet set up.
+    logging.config.dictConfig(log_config)
     context = build_context(settings)
     context.db.migrate()
     if settings.match_warmup_entries > 0:
@@ -37,6 +44,17 @@ def serve(settings: Settings, host: str, port: int, tls_cert: str | None, tls_ke
         port=port,
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
+        log_config=log_config,
         log_level="info",
         server_header=False,
     )
+
+
+def _log_config(uvicorn_config: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging with OpenHSS's own loggers (`openhss.*`) on its stderr handler.
+
+    Without this, their INFO lines (the warm-up's summary, a transaction retried after a deadlock)
+    went nowhere, and warnings reached stderr only through logging's unformatted last resort."""
+    config = copy.deepcopy(uvicorn_config)
+    config["loggers"]["openhss"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
