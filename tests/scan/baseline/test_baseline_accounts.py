@@ -1,6 +1,9 @@
 import pytest
 
 from openhss.scan.baseline import ALL_CHECKS, AccountFilesAnalyzer, PasswordBudget, evaluate
+from openhss.scan.baseline.accounts import AccountFiles
+from openhss.scan.baseline.checks import password_records
+from openhss.scan.baseline.passwords import find_weak_passwords
 from openhss.scan.interface import LayerFile, UnsafeSetting
 from tests.scan.baseline.baseline_fixtures import (
     GROUP,
@@ -233,3 +236,17 @@ def test_weak_password_check_reports_its_hash_bound() -> None:
         account_files(shadow_text=text), SAFE_CONFIG, today=TODAY, budget=PasswordBudget(max_hashes=2)
     )
     assert any("2 of 4 password hashes" in n for n in report.notes)
+
+
+class _UnwalkableWords(list[str]):
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the word list was walked")
+
+
+def test_weak_password_check_without_usable_hashes_does_not_walk_the_word_list() -> None:
+    locked = "root:*:19700:0:90:7:::\napp:!:19700:0:90:7:::\n"
+    records = password_records(AccountFiles.parse(account_files(shadow_text=locked)))
+    result = find_weak_passwords(records, PasswordBudget(), words=_UnwalkableWords(["123456"]))
+    assert result.weak == () and result.notes == ()
+    # With no accounts at all (an image without /etc/shadow) the same.
+    assert find_weak_passwords([], PasswordBudget(), words=_UnwalkableWords()).notes == ()

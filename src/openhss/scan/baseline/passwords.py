@@ -83,6 +83,9 @@ def find_weak_passwords(
             f"(bound: {budget.max_hashes} hashes per image)"
         )
         hashes = hashes[: budget.max_hashes]
+    if not hashes:
+        # Most images have no usable hash: the loop below would still walk the whole word list.
+        return WeakPasswordResult((), tuple(notes))
     deadline = clock() + budget.seconds
     names = {h: sorted({e.name for e in by_hash[h]}) for h in hashes}
     guesses: list[str | None] = [None, *words]  # None: the account's own name
