@@ -78,11 +78,12 @@ class Probe:
     ids: Select[tuple[str]]
     """One row per match."""
     repeats: bool
-    """An image may be found more than once (once per matching host or container)."""
+    """An image may be found more than once (once per matching host, container or component name)."""
     in_scope: bool
     """Every id found has an image_scopes row in the caller's scope, so that with no other filter
     the number of distinct ids is total_num (the presence and container rows carry their host's
-    enterprise project, and the image_scopes rows are computed from exactly those rows)."""
+    enterprise project, and the image_scopes rows are computed from exactly those rows; the
+    component presence rows are image_scopes rows, one per component name)."""
 
 
 def probes(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None) -> list[Probe]:
