@@ -222,15 +222,20 @@ def _index_names(conn: Connection, digest: str, names: set[str]) -> None:
     Only the names that changed are deleted or added: each link is also one row of
     component_presence per enterprise project the image is in (migration 0013's triggers).
     """
-    # The image rows first, in id order as counts.refresh_counts locks them: an ingest changing
-    # their scope rows now waits for this scan (or this for it), so that on PostgreSQL neither
-    # writes component_presence from the other's uncommitted rows.
+    # On PostgreSQL an ingest writing scope rows of this image ID's rows (which writes their
+    # component_presence rows from the names it sees) and this scan must not each miss the other's
+    # uncommitted rows. The image rows first, in id order as counts.refresh_counts locks them (so
+    # that an ingest holding one is waited for before this takes anything it waits on), then the
+    # digest's transaction lock that migration 0013's triggers take for a new scope row, also one
+    # of an image row created by an ingest still running.
     conn.execute(
         select(images.c.id)
         .where(images.c.config_digest == digest)
         .order_by(images.c.id)
         .with_for_update(key_share=True)
     )
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(digest, 0))))
     ids = intern_names(conn, names) if names else {}
     c = image_components
     held = set(conn.execute(select(c.c.name_id).where(c.c.config_digest == digest)).scalars())

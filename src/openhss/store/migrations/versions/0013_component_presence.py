@@ -79,19 +79,28 @@ _PG_TRIGGERS = {"image_scopes": ("insert", "delete"), "image_components": ("inse
 def _postgresql_triggers() -> None:
     # Statement-level, with transition tables: a scan's 40 component rows or an ingest's scope rows
     # are one INSERT ... SELECT or DELETE ... USING each. Each statement of a PL/pgSQL function sees
-    # what committed before it (READ COMMITTED), and the writers of an image's scope rows and of its
-    # digest's components both hold its image row (counts.refresh_counts, scans._index_names), so
-    # neither misses the other's committed rows.
+    # what committed before it (READ COMMITTED). A writer of scope rows takes a transaction lock per
+    # config digest of their images (in digest order) before reading the digest's components, and a
+    # scan takes its digest's lock before changing them (scans._index_names): so one of the two
+    # writes presence from the other's committed rows, even for an image row an ingest has just
+    # created, which a scan cannot see to wait for.
+    locks = (
+        "PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(i.config_digest, 0) AS k "
+        "FROM {rows} r JOIN images i ON i.id = r.image_id "
+        f"WHERE r.enterprise_project_id <> {_WHOLE} ORDER BY k) AS digests;"
+    )
     op.execute(
         f"""
         CREATE FUNCTION {_TABLE}_image_scopes() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP = 'INSERT' THEN
+                {locks.format(rows="new_rows")}
                 INSERT INTO {_TABLE} ({_COLUMNS})
                 SELECT n.project_id, c.name_id, n.enterprise_project_id, n.image_id FROM new_rows n
                 JOIN images i ON i.id = n.image_id JOIN image_components c ON c.config_digest = i.config_digest
                 WHERE n.enterprise_project_id <> {_WHOLE};
             ELSE
+                {locks.format(rows="old_rows")}
                 DELETE FROM {_TABLE} p USING old_rows o, images i, image_components c
                 WHERE o.enterprise_project_id <> {_WHOLE} AND i.id = o.image_id
                   AND c.config_digest = i.config_digest AND p.project_id = o.project_id
