@@ -46,13 +46,14 @@ def scan(fleet: Fleet, d: int, names: tuple[int, ...]) -> None:
 
 
 def delete_image(fleet: Fleet, d: int) -> None:
-    """The image rows of one image ID go (as when their project is deleted)."""
-    with fleet.db.begin(write=True) as conn:
-        conn.execute(
-            delete(images).where(
-                images.c.project_id == fleet.project_id, images.c.config_digest == DIGESTS[d]
-            )
-        )
+    """The image rows of one image ID go (as when their project is deleted).
+
+    Through `Database.write`, as every writer of the server: on PostgreSQL it may meet an ingest or
+    a scan in another lock order (a deadlock, which the database aborts and `write` runs again).
+    """
+    i = images
+    gone = delete(i).where(i.c.project_id == fleet.project_id, i.c.config_digest == DIGESTS[d])
+    fleet.db.write(lambda conn: conn.execute(gone))
 
 
 def held(conn: Connection, project_id: str) -> list[tuple[object, ...]]:

@@ -88,15 +88,19 @@ def _refresh(conn: Connection, ids: list[str]) -> None:
     _write(conn, ids, rows)
 
 
+# Every value of a scope row but its key: a row that stays is updated to exactly what a new one would hold.
+_VALUES = ("host_num", "container_num", *SCOPE_COPIED, *SCOPE_FIXED)
+
+
 def _write(conn: Connection, ids: list[str], rows: list[dict[str, object]]) -> None:
     """Make the scope rows of `ids` exactly `rows`: a row that stays is updated in place, not deleted
     and inserted again, so that what hangs on its existence (component_presence, by migration 0013's
     triggers: one row per component name) is written only when an image enters or leaves a scope."""
     s = image_scopes
     held = {
-        (r.image_id, r.enterprise_project_id): (r.host_num, r.container_num)
+        (r.image_id, r.enterprise_project_id): tuple(r)[2:]
         for r in conn.execute(
-            select(s.c.image_id, s.c.enterprise_project_id, s.c.host_num, s.c.container_num).where(
+            select(s.c.image_id, s.c.enterprise_project_id, *(s.c[c] for c in _VALUES)).where(
                 s.c.image_id.in_(ids)
             )
         )
@@ -107,20 +111,15 @@ def _write(conn: Connection, ids: list[str], rows: list[dict[str, object]]) -> N
         chunk = gone[start : start + _CHUNK]
         conn.execute(delete(s).where(tuple_(s.c.image_id, s.c.enterprise_project_id).in_(chunk)))
     changed = [
-        {
-            "k_image": key[0],
-            "k_ep": key[1],
-            "host_num": row["host_num"],
-            "container_num": row["container_num"],
-        }
+        {"k_image": key[0], "k_ep": key[1], **{c: row[c] for c in _VALUES}}
         for key, row in sorted(wanted.items())
-        if key in held and held[key] != (row["host_num"], row["container_num"])
+        if key in held and held[key] != tuple(row[c] for c in _VALUES)
     ]
     if changed:
         conn.execute(
             update(s)
             .where(s.c.image_id == bindparam("k_image"), s.c.enterprise_project_id == bindparam("k_ep"))
-            .values(host_num=bindparam("host_num"), container_num=bindparam("container_num")),
+            .values({c: bindparam(c) for c in _VALUES}),
             changed,
         )
     new = [row for key, row in sorted(wanted.items()) if key not in held]
