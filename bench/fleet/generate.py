@@ -27,7 +27,14 @@ from sqlalchemy.engine import make_url
 from openhss.api.context import build_context
 from openhss.config import Settings
 from openhss.store.counters import recount
+from openhss.store.presence import refill_presence
 
+_PRESENCE = "SELECT project_id, name_id, enterprise_project_id, image_id FROM component_presence"
+_WANTED = (
+    "SELECT s.project_id, c.name_id, s.enterprise_project_id, s.image_id FROM image_scopes s "
+    "JOIN images i ON i.id = s.image_id JOIN image_components c ON c.config_digest = i.config_digest "
+    "WHERE s.enterprise_project_id <> '*'"
+)
 CHECKS = {
     "scopes without presence or with wrong host_num/container_num": """
         SELECT count(*) FROM image_scopes s
@@ -59,6 +66,9 @@ CHECKS = {
                    container_num > 0 AS with_containers, count(*) AS n FROM image_scopes GROUP BY 1, 2, 3, 4, 5, 6) s
         USING (project_id, enterprise_project_id, scan_status, local_image_type, vulnerable, with_containers)
         WHERE coalesce(c.n, 0) <> coalesce(s.n, 0)""",
+    "component presence rows missing or extra (against scope rows and image components)": f"""
+        SELECT (SELECT count(*) FROM ({_PRESENCE} EXCEPT {_WANTED}) AS extra)
+             + (SELECT count(*) FROM ({_WANTED} EXCEPT {_PRESENCE}) AS missing)""",
     "images whose component_num differs from their components": """
         SELECT count(*) FROM images i
         WHERE i.component_num <> (SELECT count(*) FROM image_components c WHERE c.config_digest = i.config_digest)""",
@@ -105,6 +115,10 @@ def main() -> int:
         # The load set the counters' triggers aside (SQLite) or did not fire them (PostgreSQL).
         recount(conn)
     _step(started, "image counters filled")
+    with context.db.begin(write=True) as conn:
+        refill_presence(conn)  # the same: its triggers were set aside or not fired
+        conn.execute(text("ANALYZE component_presence"))
+    _step(started, "component presence filled")
     bad = 0
     with context.db.begin() as conn:
         for what, sql in CHECKS.items():
@@ -130,7 +144,7 @@ def _load_sqlite(path: str, rows: dict[str, list[tuple[object, ...]]], started: 
     aside = conn.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
         "AND ((type = 'index') OR (type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
-        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\')))"
+        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\' OR name LIKE 'component\\_presence\\_%' ESCAPE '\\')))"
     ).fetchall()
     conn.execute("BEGIN")
     for kind, name, _table, _sql in aside:

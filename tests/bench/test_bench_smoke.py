@@ -44,6 +44,7 @@ def _run(*args: str, timeout: float = 240) -> str:
         "bench/fleet/generate.py",
         "bench/fleet/load.py",
         "bench/fleet/cpu.py",
+        "bench/fleet/writes.py",
         "bench/vulndb/run.py",
         "bench/scan/scan_vs_peers.py",
     ],
@@ -68,6 +69,9 @@ def test_fleet_generate_then_list_on_both_databases(database_url: str) -> None:
     assert "| image_name=nginx |" in listed
     timed = _run("bench/fleet/cpu.py", database_url, "--runs", "1", "--only", "scan_status")
     assert "WRONG" not in timed
+    # Rolled back: the store is left as generated (the checks would say otherwise on the next run).
+    writes = _run("bench/fleet/writes.py", database_url, "--images", "5", "--digests", "2", "--runs", "1")
+    assert "| refresh_counts of " in writes and "| scan of " in writes
 
 
 def test_vulndb_bench_end_to_end(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, tuple_, update
 
 from openhss.store.tables import (
     SCOPE_COPIED,
@@ -64,7 +64,6 @@ def _refresh(conn: Connection, ids: list[str]) -> None:
             ).where(images.c.id.in_(ids))
         )
     }
-    conn.execute(delete(image_scopes).where(image_scopes.c.image_id.in_(ids)))
     rows = [
         {
             "image_id": image_id,
@@ -86,5 +85,43 @@ def _refresh(conn: Connection, ids: list[str]) -> None:
         total["host_num"] = int(str(total["host_num"])) + int(str(row["host_num"]))
         total["container_num"] = int(str(total["container_num"])) + int(str(row["container_num"]))
     rows += whole.values()
-    if rows:
-        conn.execute(insert(image_scopes), rows)
+    _write(conn, ids, rows)
+
+
+# Every value of a scope row but its key: a row that stays is updated to exactly what a new one would hold.
+_VALUES = ("host_num", "container_num", *SCOPE_COPIED, *SCOPE_FIXED)
+
+
+def _write(conn: Connection, ids: list[str], rows: list[dict[str, object]]) -> None:
+    """Make the scope rows of `ids` exactly `rows`: a row that stays is updated in place, not deleted
+    and inserted again, so that what hangs on its existence (component_presence, by migration 0013's
+    triggers: one row per component name) is written only when an image enters or leaves a scope."""
+    s = image_scopes
+    held = {
+        (r.image_id, r.enterprise_project_id): tuple(r)[2:]
+        for r in conn.execute(
+            select(s.c.image_id, s.c.enterprise_project_id, *(s.c[c] for c in _VALUES)).where(
+                s.c.image_id.in_(ids)
+            )
+        )
+    }
+    wanted = {(str(r["image_id"]), str(r["enterprise_project_id"])): r for r in rows}
+    gone = sorted(held.keys() - wanted.keys())
+    for start in range(0, len(gone), _CHUNK):
+        chunk = gone[start : start + _CHUNK]
+        conn.execute(delete(s).where(tuple_(s.c.image_id, s.c.enterprise_project_id).in_(chunk)))
+    changed = [
+        {"k_image": key[0], "k_ep": key[1], **{c: row[c] for c in _VALUES}}
+        for key, row in sorted(wanted.items())
+        if key in held and held[key] != tuple(row[c] for c in _VALUES)
+    ]
+    if changed:
+        conn.execute(
+            update(s)
+            .where(s.c.image_id == bindparam("k_image"), s.c.enterprise_project_id == bindparam("k_ep"))
+            .values({c: bindparam(c) for c in _VALUES}),
+            changed,
+        )
+    new = [row for key, row in sorted(wanted.items()) if key not in held]
+    if new:
+        conn.execute(insert(s), new)

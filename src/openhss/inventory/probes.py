@@ -23,13 +23,12 @@ from sqlalchemy import table as table_named
 from openhss.inventory.query import ImageQuery
 from openhss.store.tables import (
     component_names,
+    component_presence,
     containers,
     fts_table,
     host_addresses,
     hosts,
-    image_components,
     image_hosts,
-    images,
 )
 
 # Trigram indexes hold 3-character windows: a shorter needle cannot use them (plain scan).
@@ -79,11 +78,12 @@ class Probe:
     ids: Select[tuple[str]]
     """One row per match."""
     repeats: bool
-    """An image may be found more than once (once per matching host or container)."""
+    """An image may be found more than once (once per matching host, container or component name)."""
     in_scope: bool
     """Every id found has an image_scopes row in the caller's scope, so that with no other filter
     the number of distinct ids is total_num (the presence and container rows carry their host's
-    enterprise project, and the image_scopes rows are computed from exactly those rows)."""
+    enterprise project, and the image_scopes rows are computed from exactly those rows; the
+    component presence rows are image_scopes rows, one per component name)."""
 
 
 def probes(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None) -> list[Probe]:
@@ -91,7 +91,7 @@ def probes(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str]
     found = [
         _host_images(conn, project_id, q, eps),
         _container_images(conn, project_id, q, eps),
-        _app_images(conn, project_id, q),
+        _app_images(conn, project_id, q, eps),
     ]
     return [p for p in found if p is not None]
 
@@ -139,17 +139,18 @@ def _container_images(
     return Probe(wanted, repeats=True, in_scope=True)  # type: ignore[arg-type]
 
 
-def _app_images(conn: Connection, project_id: str, q: ImageQuery) -> Probe | None:
+def _app_images(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None) -> Probe | None:
     if q.app_name is None:
         return None
     names = select(component_names.c.id).where(search(conn, component_names, "name", q.app_name))
-    digests = select(image_components.c.config_digest).where(image_components.c.name_id.in_(names))
-    # Image rows of the project, present in the scope or not (one with no host has no scope row).
-    ids = select(images.c.id.label("image_id")).where(
-        images.c.project_id == project_id, images.c.config_digest.in_(digests)
+    p = component_presence
+    # One key range per matching name (and enterprise project): the images of the scope holding it,
+    # kept by migration 0013's triggers from image_scopes and image_components. An image holding
+    # several of the names is found once per name.
+    ids = select(p.c.image_id).where(
+        p.c.project_id == project_id, p.c.name_id.in_(names), in_scope(p.c.enterprise_project_id, eps)
     )
-    # Each image row once (its id is the key): nothing to make distinct.
-    return Probe(ids, repeats=False, in_scope=False)
+    return Probe(ids, repeats=True, in_scope=True)
 
 
 def _resolve_container_id(conn: Connection, project_id: str, given: str) -> str | None:

@@ -403,6 +403,20 @@ image_components = Table(
     Index("ix_image_components_name_id_config_digest", "name_id", "config_digest"),
 )
 
+# app_name's answer before any other filter: one row per image_scopes row of an enterprise project
+# (not the WHOLE_PROJECT row) and component name of that image, kept exact by migration 0013's
+# triggers on image_scopes, image_components and images. A filter reads one key range per matching
+# name and enterprise project, never an image or scope row; SQLite keeps it as its key alone.
+component_presence = Table(
+    "component_presence",
+    metadata,
+    Column("project_id", String(32), primary_key=True),
+    Column("name_id", BigInteger, primary_key=True),
+    Column("enterprise_project_id", String(64), primary_key=True),
+    Column("image_id", String(36), primary_key=True),
+    sqlite_with_rowid=False,
+)
+
 # --- vulnerability knowledge: advisories (OSV), stored SBOMs, matches ---------------------------
 
 advisories = Table(

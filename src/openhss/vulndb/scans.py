@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from openhss.severity import severity_level
 from openhss.store import Database, now_ms
+from openhss.store.driver_rows import CHUNK
 from openhss.store.interning import intern
 from openhss.store.tables import (
     advisories,
@@ -216,12 +217,36 @@ def _apply_verdict(conn: Connection, digest: str) -> ImageVerdict:
 
 
 def _index_names(conn: Connection, digest: str, names: set[str]) -> None:
-    """Keep the component names of the image where the list's `app_name` filter looks."""
-    conn.execute(delete(image_components).where(image_components.c.config_digest == digest))
-    if not names:
-        return
-    ids = intern_names(conn, names).values()
-    conn.execute(insert(image_components), [{"config_digest": digest, "name_id": i} for i in ids])
+    """Keep the component names of the image where the list's `app_name` filter looks.
+
+    Only the names that changed are deleted or added: each link is also one row of
+    component_presence per enterprise project the image is in (migration 0013's triggers).
+    """
+    # On PostgreSQL an ingest writing scope rows of this image ID's rows (which writes their
+    # component_presence rows from the names it sees) and this scan must not each miss the other's
+    # uncommitted rows. The image rows first, in id order as counts.refresh_counts locks them (so
+    # that an ingest holding one is waited for before this takes anything it waits on), then the
+    # digest's transaction lock that migration 0013's triggers take for a new scope row, also one
+    # of an image row created by an ingest still running.
+    conn.execute(
+        select(images.c.id)
+        .where(images.c.config_digest == digest)
+        .order_by(images.c.id)
+        .with_for_update(key_share=True)
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(digest, 0))))
+    ids = intern_names(conn, names) if names else {}
+    c = image_components
+    held = set(conn.execute(select(c.c.name_id).where(c.c.config_digest == digest)).scalars())
+    gone = sorted(held - set(ids.values()))
+    for start in range(0, len(gone), CHUNK):
+        conn.execute(
+            delete(c).where(c.c.config_digest == digest, c.c.name_id.in_(gone[start : start + CHUNK]))
+        )
+    added = sorted(set(ids.values()) - held)
+    if added:
+        conn.execute(insert(c), [{"config_digest": digest, "name_id": i} for i in added])
 
 
 def intern_names(conn: Connection, names: Iterable[str]) -> dict[str, int]:
