@@ -59,6 +59,11 @@ CHECKS = {
                    container_num > 0 AS with_containers, count(*) AS n FROM image_scopes GROUP BY 1, 2, 3, 4, 5, 6) s
         USING (project_id, enterprise_project_id, scan_status, local_image_type, vulnerable, with_containers)
         WHERE coalesce(c.n, 0) <> coalesce(s.n, 0)""",
+    "presence or container rows whose copy of their image's created_ms differs": """
+        SELECT (SELECT count(*) FROM image_hosts h JOIN images i ON i.id = h.image_id
+                WHERE h.created_ms <> i.created_ms)
+             + (SELECT count(*) FROM containers c JOIN images i ON i.id = c.image_id
+                WHERE c.image_created_ms <> i.created_ms)""",
     "images whose component_num differs from their components": """
         SELECT count(*) FROM images i
         WHERE i.component_num <> (SELECT count(*) FROM image_components c WHERE c.config_digest = i.config_digest)""",
@@ -130,7 +135,7 @@ def _load_sqlite(path: str, rows: dict[str, list[tuple[object, ...]]], started: 
     aside = conn.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
         "AND ((type = 'index') OR (type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
-        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\')))"
+        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\' OR name LIKE 'page\\_key\\_%' ESCAPE '\\')))"
     ).fetchall()
     conn.execute("BEGIN")
     for kind, name, _table, _sql in aside:
