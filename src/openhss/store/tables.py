@@ -362,8 +362,8 @@ image_hosts = Table(
     Column("enterprise_project_id", String(64), nullable=False),
     # The image's created_ms (the page order's first column), kept by migration 0014's triggers.
     Column("created_ms", BigInteger, nullable=False, server_default="0"),
-    # Covering, in page order: a host filter reads image ids and their page key from the index alone.
-    Index("ix_image_hosts_host_id_created_ms", "host_id", "created_ms", "image_id"),
+    # Covering: a host filter reads image ids and their page key from the index alone.
+    Index("ix_image_hosts_host_id_image_id_created_ms", "host_id", "image_id", "created_ms"),
 )
 
 containers = Table(

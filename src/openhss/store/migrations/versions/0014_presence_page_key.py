@@ -22,8 +22,10 @@ depends_on = None
 # (table, column holding the copy): each row's copy is images.created_ms of its image_id.
 _COPIES = (("image_hosts", "created_ms"), ("containers", "image_created_ms"))
 _OLD_INDEX = ("ix_image_hosts_host_id_image_id", ["host_id", "image_id"])
-# A host's presence entries in page order: covering for the host filters (and ingest's reads).
-_NEW_INDEX = ("ix_image_hosts_host_id_created_ms", ["host_id", "created_ms", "image_id"])
+# Widened to cover the copy: the host filters read it from the index alone. Still (host_id, image_id)
+# first: the page's most recent hosts are probed by that pair (`inventory/last_host.py`); with
+# created_ms second, SQLite read every holder of a crowded image instead (5.6 -> 15.6 ms).
+_NEW_INDEX = ("ix_image_hosts_host_id_image_id_created_ms", ["host_id", "image_id", "created_ms"])
 
 
 def upgrade() -> None:
