@@ -306,7 +306,7 @@ COLUMNS = {
         "non_scan_reason",
         "name_id",
     ),
-    "image_hosts": ("image_id", "host_id", "enterprise_project_id"),
+    "image_hosts": ("image_id", "host_id", "enterprise_project_id", "created_ms"),
     "containers": (
         "host_id",
         "container_id",
@@ -321,6 +321,7 @@ COLUMNS = {
         "pod_name",
         "pod_namespace",
         "created_ms",
+        "image_created_ms",
     ),
     "component_names": ("id", "name"),
     "image_components": ("config_digest", "name_id"),
@@ -557,7 +558,10 @@ def build(hosts: int, images: int, presence: int, containers: int, seed: int = 1
         ):
             pairs.add((i, h))
     ordered = sorted(pairs)[:presence] if len(pairs) > presence else sorted(pairs)
-    out.rows["image_hosts"] = [(image_rows[i][0], host_rows[h][0], host_ep[h]) for i, h in ordered]
+    # The image's created_ms on its presence and container rows, as migration 0014's triggers keep it.
+    out.rows["image_hosts"] = [
+        (image_rows[i][0], host_rows[h][0], host_ep[h], image_rows[i][7]) for i, h in ordered
+    ]
 
     # containers: sampled from presence (an image with many hosts runs in many containers)
     container_rows = []
@@ -589,6 +593,7 @@ def build(hosts: int, images: int, presence: int, containers: int, seed: int = 1
                 pod_name,
                 namespace,
                 int(img[7]) + rng.randrange(1, 100) * DAY_MS // 7,
+                img[7],
             )
         )
     out.rows["containers"] = container_rows

@@ -69,6 +69,11 @@ CHECKS = {
     "component presence rows missing or extra (against scope rows and image components)": f"""
         SELECT (SELECT count(*) FROM ({_PRESENCE} EXCEPT {_WANTED}) AS extra)
              + (SELECT count(*) FROM ({_WANTED} EXCEPT {_PRESENCE}) AS missing)""",
+    "presence or container rows whose copy of their image's created_ms differs": """
+        SELECT (SELECT count(*) FROM image_hosts h JOIN images i ON i.id = h.image_id
+                WHERE h.created_ms <> i.created_ms)
+             + (SELECT count(*) FROM containers c JOIN images i ON i.id = c.image_id
+                WHERE c.image_created_ms <> i.created_ms)""",
     "images whose component_num differs from their components": """
         SELECT count(*) FROM images i
         WHERE i.component_num <> (SELECT count(*) FROM image_components c WHERE c.config_digest = i.config_digest)""",
@@ -144,7 +149,8 @@ def _load_sqlite(path: str, rows: dict[str, list[tuple[object, ...]]], started: 
     aside = conn.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
         "AND ((type = 'index') OR (type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
-        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\' OR name LIKE 'component\\_presence\\_%' ESCAPE '\\')))"
+        "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\' OR name LIKE 'component\\_presence\\_%' ESCAPE '\\' "
+        "OR name LIKE 'page\\_key\\_%' ESCAPE '\\')))"
     ).fetchall()
     conn.execute("BEGIN")
     for kind, name, _table, _sql in aside:

@@ -112,6 +112,15 @@ class Fleet:
                 .values(scan_status=status, vul_num=vul_num)
             )
 
+    def retime(self, d: int, created_ms: int) -> None:
+        """The image rows of a digest get another created_ms (the page key presence rows copy)."""
+        with self.db.begin(write=True) as conn:
+            conn.execute(
+                update(images)
+                .where(images.c.project_id == self.project_id, images.c.config_digest == DIGESTS[d])
+                .values(created_ms=created_ms)
+            )
+
     def delete(self, h: int) -> None:
         AgentRegistry(self.db).delete_host(self.host_id(h))
         self.last.pop(h, None)
@@ -159,9 +168,27 @@ QUERIES = (
 )
 
 
+def copies(conn: Connection, project_id: str) -> list[tuple[object, ...]]:
+    """Presence and container rows whose copy of their image's created_ms (migration 0014) differs."""
+    ih, c, i = image_hosts, containers, images
+    return [
+        *conn.execute(
+            select(ih.c.image_id, ih.c.created_ms, i.c.created_ms)
+            .join(i, i.c.id == ih.c.image_id)
+            .where(i.c.project_id == project_id, ih.c.created_ms != i.c.created_ms)
+        ),
+        *conn.execute(
+            select(c.c.image_id, c.c.image_created_ms, i.c.created_ms)
+            .join(i, i.c.id == c.c.image_id)
+            .where(i.c.project_id == project_id, c.c.image_created_ms != i.c.created_ms)
+        ),
+    ]
+
+
 def assert_exact(fleet: Fleet, listing_too: bool) -> None:
     with fleet.db.begin() as conn:
         assert counters(conn, fleet.project_id) == recounted(conn, fleet.project_id)
+        assert copies(conn, fleet.project_id) == []
         if not listing_too:
             return
         scopes = recounted(conn, fleet.project_id)
@@ -197,15 +224,25 @@ def assert_probes_exact(fleet: Fleet, conn: Connection) -> None:
             scoped = s.c.enterprise_project_id == ep
             if ep != WHOLE_PROJECT:  # the rows the filter searches are those of the scope's hosts
                 found = found & (source.c.enterprise_project_id == ep)
-            wanted = conn.execute(
-                select(func.count()).where(
-                    s.c.project_id == fleet.project_id,
-                    scoped,
-                    s.c.image_id.in_(select(source.c.image_id).where(found)),
+            wanted = (
+                conn.execute(
+                    select(s.c.image_id)
+                    .where(
+                        s.c.project_id == fleet.project_id,
+                        scoped,
+                        s.c.image_id.in_(select(source.c.image_id).where(found)),
+                    )
+                    .order_by(s.c.created_ms.desc(), s.c.image_id.desc())
                 )
-            ).scalar_one()
+                .scalars()
+                .all()
+            )
             query = ImageQuery(**{**probe.__dict__, "enterprise_project_id": ep})
-            assert list_local_images(conn, fleet.project_id, query, None).total_num == wanted, (ep, probe)
+            page = list_local_images(conn, fleet.project_id, query, None)
+            # The page too: these filters take it from the presence and container rows' copies of
+            # the page key, which must follow every change of an image's created_ms.
+            shown = [r.image_id for r in page.rows]
+            assert (page.total_num, shown) == (len(wanted), wanted[:10]), (ep, probe)
 
 
 HELD = st.lists(st.tuples(st.integers(0, len(DIGESTS) - 1), st.integers(0, len(TAGS) - 1)), max_size=6)
@@ -217,6 +254,7 @@ OPS = st.one_of(
         st.sampled_from(("success", "failed", "scanning", "waiting")),
         st.sampled_from((0, 3)),
     ),
+    st.tuples(st.just("retime"), st.integers(0, len(DIGESTS) - 1), st.sampled_from((999, 1002, 5000))),
     st.tuples(st.just("delete"), st.integers(0, HOSTS - 1)),
     st.tuples(st.just("move"), st.integers(0, HOSTS - 1), st.sampled_from(EPS)),
     st.tuples(st.just("fold"), st.sampled_from((0, 3))),
@@ -233,6 +271,8 @@ def test_counters_equal_a_recount_after_any_changes(db: Database, ops: list[tupl
                 fleet.ingest(h, tuple(held), tuple(contained))
             case ("scan", int(d), str(status), int(vul_num)):
                 fleet.scan(d, status, vul_num)
+            case ("retime", int(d), int(created_ms)):
+                fleet.retime(d, created_ms)
             case ("delete", int(h)):
                 fleet.delete(h)
                 fleet.enrol(h, EPS[h % len(EPS)])

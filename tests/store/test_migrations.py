@@ -143,3 +143,84 @@ def test_0008_interns_the_names_of_a_store_with_images(database_url: str) -> Non
                 assert {r.image_id for r in page.rows} == expected
                 assert page.total_num == len(expected)
     db.close()
+
+
+def test_0014_copies_created_ms_onto_the_presence_and_container_rows_of_a_store(database_url: str) -> None:
+    """Down to 0012, presence and containers written as 0012 knew them, up again: every row gets its
+    image's created_ms, and the host and container filters page by it."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from openhss.inventory import ImageQuery, list_local_images
+
+    db = Database(database_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    created = {"i0": 30, "i1": 10, "i2": 20, "i3": 20}
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO domains (id, name, created_ms) VALUES ('d', 'acme', 1)"))
+        conn.execute(
+            text("INSERT INTO projects (id, domain_id, name, created_ms) VALUES ('p', 'd', 'cn', 1)")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO hosts (id, project_id, enterprise_project_id, name, agent_id, os, engine, "
+                "last_seen_ms, run_id, run_started_ms, seq, created_ms) "
+                "VALUES ('h', 'p', '0', 'web-1', 'a', '', '', 1, '', 0, 0, 1)"
+            )
+        )
+        for image_id, created_ms in created.items():
+            conn.execute(
+                text(
+                    "INSERT INTO images (id, project_id, image_name, image_version, config_digest, repo_digest, "
+                    "image_size, created_ms, local_image_type, scan_status, latest_scan_ms, vul_num, "
+                    "unsafe_setting_num, malicious_file_num, component_num, scan_failed_desc, severity_level, "
+                    "non_scan_reason, name_id) VALUES (:id, 'p', 'app', :id, :id, '', 0, :c, 'other_image', "
+                    "'unscan', 0, 0, 0, 0, 0, '', '', '', 0)"
+                ),
+                {"id": image_id, "c": created_ms},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO image_hosts (image_id, host_id, enterprise_project_id) VALUES (:id, 'h', '0')"
+                ),
+                {"id": image_id},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO containers (host_id, container_id, project_id, enterprise_project_id, image_id, "
+                    "name, state, image_ref, config_digest, pod_id, pod_name, pod_namespace, created_ms) "
+                    "VALUES ('h', :id, 'p', '0', :id, 'gateway', 'running', 'app', :id, '', '', '', 1)"
+                ),
+                {"id": image_id},
+            )
+            for ep in ("0", "*"):
+                conn.execute(
+                    text(
+                        "INSERT INTO image_scopes (image_id, enterprise_project_id, project_id, created_ms, "
+                        "host_num, container_num) VALUES (:id, :ep, 'p', :c, 1, 1)"
+                    ),
+                    {"id": image_id, "ep": ep, "c": created_ms},
+                )
+    db.migrate()
+    with db.begin() as conn:
+        copied = conn.execute(
+            text(
+                "SELECT h.created_ms, c.image_created_ms, i.created_ms FROM images i "
+                "JOIN image_hosts h ON h.image_id = i.id JOIN containers c ON c.image_id = i.id"
+            )
+        ).all()
+        assert len(copied) == len(created) and all(a == b == c for a, b, c in copied)
+        # Newest first, ties by image_id descending.
+        for query in (
+            ImageQuery(host_name="web"),
+            ImageQuery(host_id="h"),
+            ImageQuery(container_name="gate"),
+        ):
+            page = list_local_images(conn, "p", query, None)
+            assert (page.total_num, [r.image_id for r in page.rows]) == (4, ["i0", "i3", "i2", "i1"]), query
+    db.close()

@@ -360,8 +360,10 @@ image_hosts = Table(
     Column("image_id", String(36), ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
     Column("host_id", String(36), ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
     Column("enterprise_project_id", String(64), nullable=False),
-    # Covering: a host filter reads image ids from the index alone.
-    Index("ix_image_hosts_host_id_image_id", "host_id", "image_id"),
+    # The image's created_ms (the page order's first column), kept by migration 0014's triggers.
+    Column("created_ms", BigInteger, nullable=False, server_default="0"),
+    # Covering: a host filter reads image ids and their page key from the index alone.
+    Index("ix_image_hosts_host_id_image_id_created_ms", "host_id", "image_id", "created_ms"),
 )
 
 containers = Table(
@@ -380,6 +382,8 @@ containers = Table(
     Column("pod_name", String(255), nullable=False, default=""),
     Column("pod_namespace", String(255), nullable=False, default=""),
     Column("created_ms", BigInteger, nullable=False, default=0),
+    # The image's created_ms (the page order's first column), kept by migration 0014's triggers.
+    Column("image_created_ms", BigInteger, nullable=False, server_default="0"),
     Index("ix_containers_image_id", "image_id"),
     Index("ix_containers_project_id_container_id", "project_id", "container_id"),
     Index("ix_containers_project_id_pod_id", "project_id", "pod_id"),
