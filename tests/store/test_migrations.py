@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -34,12 +35,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 
 
 def test_head_revision_is_alembics_head() -> None:
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
-    assert ScriptDirectory.from_config(cfg).get_heads() == [database.head_revision()]
+    assert ScriptDirectory.from_config(_alembic_config()).get_heads() == [database.head_revision()]
 
 
 def test_a_store_at_head_is_recognised_without_loading_alembic(tmp_path: Path) -> None:
@@ -66,15 +64,8 @@ def test_a_store_at_head_is_recognised_without_loading_alembic(tmp_path: Path) -
 
 
 def test_a_store_behind_head_is_migrated(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-
     db = Database(f"sqlite:///{tmp_path}/x.db")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+    _move(db, "upgrade", "0001")
     assert db.revision() == "0001"
     db.migrate()
     assert db.revision() == database.head_revision()
@@ -83,18 +74,12 @@ def test_a_store_behind_head_is_migrated(tmp_path: Path) -> None:
 
 def test_0008_interns_the_names_of_a_store_with_images(database_url: str) -> None:
     """Down to 0007, images written as 0007 knew them, up again: every row gets its name's id."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import text
 
     from openhss.inventory import ImageQuery, list_local_images
 
     db = Database(database_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0007")
+    _move(db, "downgrade", "0007")
     names = ["nginx", "library/nginx", "redis", "nginx", "100%_x"]
     with db.engine.begin() as conn:
         conn.execute(text("INSERT INTO domains (id, name, created_ms) VALUES ('d', 'acme', 1)"))
@@ -148,18 +133,12 @@ def test_0008_interns_the_names_of_a_store_with_images(database_url: str) -> Non
 def test_0014_copies_created_ms_onto_the_presence_and_container_rows_of_a_store(database_url: str) -> None:
     """Down to 0012, presence and containers written as 0012 knew them, up again: every row gets its
     image's created_ms, and the host and container filters page by it."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import text
 
     from openhss.inventory import ImageQuery, list_local_images
 
     db = Database(database_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0012")
+    _move(db, "downgrade", "0012")
     created = {"i0": 30, "i1": 10, "i2": 20, "i3": 20}
     with db.engine.begin() as conn:
         conn.execute(text("INSERT INTO domains (id, name, created_ms) VALUES ('d', 'acme', 1)"))
@@ -224,3 +203,21 @@ def test_0014_copies_created_ms_onto_the_presence_and_container_rows_of_a_store(
             page = list_local_images(conn, "p", query, None)
             assert (page.total_num, [r.image_id for r in page.rows]) == (4, ["i0", "i3", "i2", "i1"]), query
     db.close()
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(database.__file__).parent / "migrations"))
+    return cfg
+
+
+def _move(db: Database, direction: str, revision: str) -> None:
+    """Alembic's `upgrade` or `downgrade` of `db` to `revision`."""
+    from alembic import command
+
+    cfg = _alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, direction)(cfg, revision)
