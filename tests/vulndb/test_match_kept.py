@@ -8,7 +8,6 @@ a process that kept nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,26 +17,12 @@ from sqlalchemy import text
 
 from openhss.store import Database
 from openhss.vulndb import matching
-from openhss.vulndb.knowledge import Knowledge
-from openhss.vulndb.osv import read_source
 from openhss.vulndb.scans import ScannedComponent, package_ref
+from tests.support.osv import import_osv, osv_record
 
 
-def _osv(
-    rid: str, name: str, fixed: str, modified: str = "2024-01-01T00:00:00Z", **extra: Any
-) -> dict[str, Any]:
-    return {
-        "id": rid,
-        "modified": modified,
-        "summary": f"{rid} in {name}",
-        "affected": [
-            {
-                "package": {"ecosystem": "PyPI", "name": name},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
-            }
-        ],
-        **extra,
-    }
+def _osv(rid: str, name: str, fixed: str, **extra: Any) -> dict[str, Any]:
+    return osv_record(rid, name, fixed, summary=f"{rid} in {name}", **extra)
 
 
 _IMAGE = tuple(
@@ -55,9 +40,7 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 def _import(db: Database, tmp_path: Path, records: list[dict[str, Any]]) -> None:
-    path = tmp_path / f"osv-{len(list(tmp_path.iterdir()))}.json"
-    path.write_text(json.dumps(records))
-    Knowledge(db).import_records(read_source(path), "test")
+    import_osv(db, tmp_path / f"osv-{len(list(tmp_path.iterdir()))}.json", records, "test")
 
 
 def _match(db: Database) -> set[tuple[str, str, str, str]]:

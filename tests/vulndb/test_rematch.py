@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,32 +9,13 @@ from sqlalchemy import select
 
 from openhss.store import Database
 from openhss.store.tables import image_vulnerabilities
-from openhss.vulndb.knowledge import Knowledge
-from openhss.vulndb.osv import read_source
 from openhss.vulndb.rematching import rematch
 from openhss.vulndb.scans import ImageScan, ScannedComponent, record_scan, stored_vulnerability_count
-
-
-def _osv(
-    rid: str, name: str, fixed: str, modified: str = "2024-01-01T00:00:00Z", **extra: Any
-) -> dict[str, Any]:
-    return {
-        "id": rid,
-        "modified": modified,
-        "affected": [
-            {
-                "package": {"ecosystem": "PyPI", "name": name},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
-            }
-        ],
-        **extra,
-    }
+from tests.support.osv import import_osv, osv_record
 
 
 def _import(db: Database, tmp_path: Path, name: str, records: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(records))
-    return Knowledge(db).import_records(read_source(path), name).changed_packages
+    return import_osv(db, tmp_path / f"{name}.json", records, name).changed_packages
 
 
 def _rows(db: Database, digest: str) -> set[tuple[Any, ...]]:
@@ -61,10 +41,10 @@ def test_rematch_equals_a_fresh_match(database_url: str, tmp_path: Path) -> None
         tmp_path,
         "first",
         [
-            _osv("GHSA-a", "alpha", "2.0", aliases=["CVE-2024-1"]),
-            _osv("GHSA-b", "beta", "2.0", aliases=["CVE-2024-2"]),
-            _osv("GHSA-c", "gamma", "2.0"),
-            _osv("GHSA-d", "delta", "2.0"),
+            osv_record("GHSA-a", "alpha", "2.0", aliases=["CVE-2024-1"]),
+            osv_record("GHSA-b", "beta", "2.0", aliases=["CVE-2024-2"]),
+            osv_record("GHSA-c", "gamma", "2.0"),
+            osv_record("GHSA-d", "delta", "2.0"),
         ],
     )
     images = {
@@ -81,9 +61,11 @@ def test_rematch_equals_a_fresh_match(database_url: str, tmp_path: Path) -> None
         "second",
         [
             # a second id of beta's vulnerability, found through alpha: merges two groups
-            _osv("PYSEC-x", "alpha", "4.0", aliases=["CVE-2024-2"], modified="2024-02-01T00:00:00Z"),
-            _osv("GHSA-c", "gamma", "4.0", modified="2024-02-01T00:00:00Z"),
-            _osv("GHSA-d", "delta", "2.0", modified="2024-02-01T00:00:00Z", withdrawn="2024-02-01T00:00:00Z"),
+            osv_record("PYSEC-x", "alpha", "4.0", aliases=["CVE-2024-2"], modified="2024-02-01T00:00:00Z"),
+            osv_record("GHSA-c", "gamma", "4.0", modified="2024-02-01T00:00:00Z"),
+            osv_record(
+                "GHSA-d", "delta", "2.0", modified="2024-02-01T00:00:00Z", withdrawn="2024-02-01T00:00:00Z"
+            ),
         ],
     )
     assert rematch(db, changed, batch=2) == 4
@@ -103,9 +85,9 @@ def test_a_withdrawn_bridge_splits_a_merged_vulnerability(database_url: str, tmp
         tmp_path,
         "first",
         [
-            _osv("GHSA-a", "alpha", "2.0", aliases=["CVE-2024-1"]),
-            _osv("GHSA-b", "beta", "2.0", aliases=["CVE-2024-2"]),
-            _osv("GHSA-c", "gamma", "2.0", aliases=["CVE-2024-1", "CVE-2024-2"]),
+            osv_record("GHSA-a", "alpha", "2.0", aliases=["CVE-2024-1"]),
+            osv_record("GHSA-b", "beta", "2.0", aliases=["CVE-2024-2"]),
+            osv_record("GHSA-c", "gamma", "2.0", aliases=["CVE-2024-1", "CVE-2024-2"]),
         ],
     )
     comps = _components(("alpha", "1.0"), ("beta", "1.0"), ("gamma", "1.0"))
@@ -116,7 +98,11 @@ def test_a_withdrawn_bridge_splits_a_merged_vulnerability(database_url: str, tmp
         db,
         tmp_path,
         "second",
-        [_osv("GHSA-c", "gamma", "2.0", modified="2024-02-01T00:00:00Z", withdrawn="2024-02-01T00:00:00Z")],
+        [
+            osv_record(
+                "GHSA-c", "gamma", "2.0", modified="2024-02-01T00:00:00Z", withdrawn="2024-02-01T00:00:00Z"
+            )
+        ],
     )
     assert rematch(db, changed) == 1
     record_scan(db, ImageScan("sha256:fresh", comps))

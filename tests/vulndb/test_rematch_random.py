@@ -7,7 +7,6 @@ the same rows, merge keys, `vul_num` and `severity_level`.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,10 @@ from sqlalchemy import insert, select
 
 from openhss.store import Database, now_ms
 from openhss.store.tables import domains, image_vulnerabilities, images, projects
-from openhss.vulndb.knowledge import ImportStats, Knowledge
-from openhss.vulndb.osv import read_source
+from openhss.vulndb.knowledge import ImportStats
 from openhss.vulndb.rematching import rematch
 from openhss.vulndb.scans import ImageScan, ScannedComponent, record_scan
+from tests.support.osv import import_osv
 
 PACKAGES = [f"pkg{i}" for i in range(6)]
 VECTORS = (
@@ -53,8 +52,7 @@ def _advisory(rng: random.Random, rid: str, pool: list[str], modified: str) -> d
 
 
 def _import(db: Database, path: Path, records: list[dict[str, Any]]) -> ImportStats:
-    path.write_text(json.dumps(records))
-    return Knowledge(db).import_records(read_source(path), path.name)
+    return import_osv(db, path, records, path.name)
 
 
 def _image_row(db: Database, digest: str, n: int) -> None:

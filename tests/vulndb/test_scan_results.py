@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,33 +9,18 @@ import httpx
 import pytest
 
 from openhss.api.context import ServerContext
-from openhss.vulndb.knowledge import Knowledge
-from openhss.vulndb.osv import read_source
 from openhss.vulndb.rematching import rematch
 from tests.conftest import Account
 from tests.support.fleet import FleetHost, digest, enroll, image, post
+from tests.support.osv import import_osv, osv_record
 from tests.support.server import LiveServer
 
 CVSS_HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
 CVSS_MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:N"
 
 
-def _osv(
-    rid: str, ecosystem: str, name: str, fixed: str, modified: str = "2024-01-01T00:00:00Z", **extra: Any
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "schema_version": "1.6.0",
-        "id": rid,
-        "modified": modified,
-        "affected": [
-            {
-                "package": {"ecosystem": ecosystem, "name": name},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
-            }
-        ],
-    }
-    record.update(extra)
-    return record
+def _osv(rid: str, ecosystem: str, name: str, fixed: str, **extra: Any) -> dict[str, Any]:
+    return osv_record(rid, name, fixed, ecosystem=ecosystem, schema_version="1.6.0", **extra)
 
 
 def _component(name: str, version: str, ecosystem: str, **extra: str) -> dict[str, str]:
@@ -75,9 +59,7 @@ def _listed(
 
 
 def _import(context: ServerContext, tmp_path: Path, records: list[dict[str, Any]], name: str) -> None:
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(records))
-    stats = Knowledge(context.db).import_records(read_source(path), name)
+    stats = import_osv(context.db, tmp_path / f"{name}.json", records, name)
     rematch(context.db, stats.changed_packages)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +11,9 @@ import pytest
 from openhss.config import Settings
 from openhss.store import Database
 from openhss.vulndb import matching, ranges
-from openhss.vulndb.knowledge import Knowledge
-from openhss.vulndb.osv import read_source
 from openhss.vulndb.scans import ImageScan, ScannedComponent, package_ref, record_scan
 from openhss.vulndb.warmup import WarmupLimits, WarmupResult, held_packages, start_warm_up, warm_up
-
-
-def _osv(rid: str, ecosystem: str, name: str, fixed: str) -> dict[str, Any]:
-    return {
-        "id": rid,
-        "modified": "2024-01-01T00:00:00Z",
-        "affected": [
-            {
-                "package": {"ecosystem": ecosystem, "name": name},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
-            }
-        ],
-    }
+from tests.support.osv import import_osv, osv_record
 
 
 def _pypi(*pairs: tuple[str, str]) -> tuple[ScannedComponent, ...]:
@@ -46,16 +31,14 @@ _IMAGES = {
 def db(database_url: str, tmp_path: Path) -> Database:
     store = Database(database_url)
     records = [
-        _osv("GHSA-a1", "PyPI", "alpha", "2.0"),
-        _osv("GHSA-a2", "PyPI", "alpha", "4.0"),
-        _osv("GHSA-b", "PyPI", "beta", "2.5"),
-        _osv("GHSA-g", "PyPI", "gamma", "0.5"),
-        _osv("GHSA-d", "PyPI", "delta", "1.0"),
-        _osv("GHSA-e", "PyPI", "epsilon", "1.5"),  # held by no stored SBOM
+        osv_record("GHSA-a1", "alpha", "2.0"),
+        osv_record("GHSA-a2", "alpha", "4.0"),
+        osv_record("GHSA-b", "beta", "2.5"),
+        osv_record("GHSA-g", "gamma", "0.5"),
+        osv_record("GHSA-d", "delta", "1.0"),
+        osv_record("GHSA-e", "epsilon", "1.5"),  # held by no stored SBOM
     ]
-    path = tmp_path / "osv.json"
-    path.write_text(json.dumps(records))
-    Knowledge(store).import_records(read_source(path), "test")
+    import_osv(store, tmp_path / "osv.json", records, "test")
     for digest, comps in _IMAGES.items():
         record_scan(store, ImageScan(digest, comps))
     _forget()
