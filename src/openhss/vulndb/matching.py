@@ -17,7 +17,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection
 
@@ -103,6 +103,9 @@ _COMPILED: dict[tuple[str, str], CompiledAffected | None] = {}
 
 _MISSING: Any = object()
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
 
 def _compile(ecosystem: str, ranges: str) -> CompiledAffected | None:
     try:
@@ -133,20 +136,26 @@ def candidates(
     return _kept_candidates(conn, _kept(conn), keys)
 
 
+def _split_kept(held: dict[_K, _V], keys: Iterable[_K]) -> tuple[dict[_K, _V], list[_K]]:
+    """What `held` keeps of `keys`, and the keys it does not keep (each key once)."""
+    found: dict[_K, _V] = {}
+    missing: list[_K] = []
+    get = held.get  # one lookup each: another request's thread may clear the dict
+    for key in set(keys):
+        value = get(key)
+        if value is None:
+            missing.append(key)
+        else:
+            found[key] = value
+    return found, missing
+
+
 def _kept_candidates(
     conn: Connection, kept: _Kept, keys: Iterable[PackageKey]
 ) -> dict[PackageKey, list[Candidate]]:
-    found: dict[PackageKey, list[Candidate]] = {}
-    missing: set[PackageKey] = set()
-    held = kept.candidates.get  # one lookup each: another request's thread may clear the dict
-    for key in set(keys):
-        entries = held(key)
-        if entries is None:
-            missing.add(key)
-        else:
-            found[key] = entries
+    found, missing = _split_kept(kept.candidates, keys)
     if missing:
-        read = _read_candidates(conn, missing, None)
+        read = _read_candidates(conn, set(missing), None)
         if len(kept.candidates) + len(missing) > _KEPT_LIMIT:
             kept.candidates.clear()
         for key in missing:
@@ -201,15 +210,7 @@ def advisory_info(conn: Connection, ids: Collection[str]) -> dict[str, AdvisoryI
 
 
 def _kept_info(conn: Connection, kept: _Kept, ids: Collection[str]) -> dict[str, AdvisoryInfo]:
-    info: dict[str, AdvisoryInfo] = {}
-    missing: list[str] = []
-    held = kept.info.get  # one lookup each, as in _kept_candidates
-    for advisory_id in set(ids):
-        found = held(advisory_id)
-        if found is None:
-            missing.append(advisory_id)
-        else:
-            info[advisory_id] = found
+    info, missing = _split_kept(kept.info, ids)
     if len(kept.info) + len(missing) > _KEPT_LIMIT:
         kept.info.clear()
     for advisory_id, aliases, upstream, severity, summary in driver_rows_in(
