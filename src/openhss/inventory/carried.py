@@ -18,7 +18,7 @@ def carried_page(
 
     `keyed` gives (created_ms, image_id) per presence or container row found, several rows per image.
     Made distinct once, that set is total_num (each found image has its scope row: see
-    `Probe.in_scope`) and, sorted with the page's LIMIT, the page: only the page's own images are
+    `Probe`) and, sorted with the page's LIMIT, the page: only the page's own images are
     then looked up. The probed path instead built the set a second time (an IN's own set) to keep
     the found entries of a walk of image_scopes, and looked every found image up when the walk was
     long; for host_name=k8s-node-prod-a (25,609 presence rows, 13,881 images) the second set cost

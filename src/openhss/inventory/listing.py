@@ -133,7 +133,7 @@ def _one_probe(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[
     found = probes(conn, project_id, q, eps)
     if len(found) != 1:
         return None
-    if found[0].repeats and _beside_probes(q) and conn.dialect.name == "sqlite":
+    if _beside_probes(q) and conn.dialect.name == "sqlite":
         # With other filters the ids are set-built twice on SQLite (for the count's IN and for the
         # walk's), which costs more than the gathered path's one when there are tens of thousands
         # (host_name=k8s-node-prod + has_container: 34,596 ids, CPU 128-160 ms gathered, 180-216
@@ -145,7 +145,7 @@ def _one_probe(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[
 def _carries(probe: Probe, q: ImageQuery) -> bool:
     """Whether the rows `probe` finds answer alone: each carries its image's page key, each found
     image is in scope, and no other filter needs image_scopes."""
-    return probe.keyed is not None and probe.in_scope and not _beside_probes(q)
+    return probe.keyed is not None and not _beside_probes(q)
 
 
 def _beside_probes(q: ImageQuery) -> bool:
@@ -158,8 +158,8 @@ def _probed(
 ) -> tuple[Sequence[Row[Any]], int]:
     """The page and total_num of a host, container or app filter (with any other filters beside it).
 
-    The images the probe finds are gathered once. With no other filter, and images the probe finds
-    only in scope (hosts, containers), their number is total_num without reading image_scopes at all;
+    The images the probe finds are gathered once. With no other filter (every image a probe finds is
+    in scope: see `Probe`), their number is total_num without reading image_scopes at all;
     else it is the number of scope rows among them that pass the other filters. From that number the
     database decides the page's path: a walk of the page-order index that keeps the entries whose
     image was found (one hash probe each, about offset + limit times scope / total_num entries), or,
@@ -167,10 +167,10 @@ def _probed(
     the same rows; only the cost differs.
     """
     s = image_scopes
-    pure = probe.in_scope and not _beside_probes(q)
+    pure = not _beside_probes(q)
     postgresql = conn.dialect.name == "postgresql"
     # Made distinct where it is counted or joined (an IN makes its own set).
-    distinct = probe.repeats and (pure or postgresql)
+    distinct = pure or postgresql
     found = (probe.ids.distinct() if distinct else probe.ids).cte("d").prefix_with("MATERIALIZED")
     rows = _matching(conn, project_id, q, eps, probed=False)
     in_found = s.c.image_id.in_(select(found.c.image_id))

@@ -73,17 +73,17 @@ def in_scope(column: ColumnElement[str], eps: frozenset[str] | None) -> ColumnEl
 
 @dataclass(frozen=True)
 class Probe:
-    """The image ids one kind of probing filter (host, container or app) finds, before any other filter."""
+    """The image ids one kind of probing filter (host, container or app) finds, before any other filter.
+
+    An image may be found more than once (once per matching host, container or component name).
+    Every id found has an image_scopes row in the caller's scope, so that with no other filter the
+    number of distinct ids is total_num: the presence and container rows carry their host's
+    enterprise project, and the image_scopes rows are computed from exactly those rows; the
+    component presence rows are image_scopes rows, one per component name.
+    """
 
     ids: Select[tuple[str]]
     """One row per match."""
-    repeats: bool
-    """An image may be found more than once (once per matching host, container or component name)."""
-    in_scope: bool
-    """Every id found has an image_scopes row in the caller's scope, so that with no other filter
-    the number of distinct ids is total_num (the presence and container rows carry their host's
-    enterprise project, and the image_scopes rows are computed from exactly those rows; the
-    component presence rows are image_scopes rows, one per component name)."""
     keyed: Select[tuple[int, str]] | None = None
     """(created_ms, image_id) of each match, from the rows `ids` reads (their copy of the page key,
     migration 0014), when they carry it: counted and paged without a lookup per image."""
@@ -117,7 +117,7 @@ def _host_images(
     # A host's enterprise project never changes, and its presence rows are written with it.
     ids = select(image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted))
     keyed = select(image_hosts.c.created_ms, image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted))
-    return Probe(ids, repeats=True, in_scope=True, keyed=keyed)
+    return Probe(ids, keyed=keyed)
 
 
 def _container_images(
@@ -141,7 +141,7 @@ def _container_images(
     # Ingest gives a container only an image of its own host's report, which it also makes present
     # on that host (same enterprise project): so the image has a scope row where the container is.
     keyed = wanted.with_only_columns(c.c.image_created_ms.label("created_ms"), c.c.image_id)
-    return Probe(wanted, repeats=True, in_scope=True, keyed=keyed)  # type: ignore[arg-type]
+    return Probe(wanted, keyed=keyed)  # type: ignore[arg-type]
 
 
 def _app_images(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset[str] | None) -> Probe | None:
@@ -155,7 +155,7 @@ def _app_images(conn: Connection, project_id: str, q: ImageQuery, eps: frozenset
     ids = select(p.c.image_id).where(
         p.c.project_id == project_id, p.c.name_id.in_(names), in_scope(p.c.enterprise_project_id, eps)
     )
-    return Probe(ids, repeats=True, in_scope=True)
+    return Probe(ids)
 
 
 def _resolve_container_id(conn: Connection, project_id: str, given: str) -> str | None:
