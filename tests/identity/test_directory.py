@@ -78,3 +78,25 @@ def test_aksk_principal_is_checked_per_project(context: ServerContext, account: 
     other = context.identity.create_project("acme", "eu-west-0")
     with pytest.raises(AccessDenied):
         context.identity.project_access(principal, other.id)
+
+
+def test_access_holds_only_the_callers_own_grants(context: ServerContext, account: Account) -> None:
+    # The access check reads the project and the grants in one statement: another user's grants
+    # in the same project must not reach the caller, and every grant of the caller must.
+    ident = context.identity
+    pay, ops, web = (ident.create_enterprise_project("acme", n) for n in ("payments", "ops", "web"))
+    for name in ("bob", "carol"):
+        ident.create_user("acme", name, f"{name}'s password")
+    ident.grant("acme", "bob", account.project_id, pay)
+    ident.grant("acme", "bob", account.project_id, ops)
+    ident.grant("acme", "carol", account.project_id, web)
+    bob = ident.authenticate_token(ident.issue_token_for("acme", "bob", account.project_id).value)
+    assert ident.project_access(bob, account.project_id).enterprise_projects == frozenset({pay, ops})
+    other = ident.create_project("acme", "eu-west-0")
+    with pytest.raises(AccessDenied):
+        ident.project_access(Principal(user=bob.user, method="aksk"), other.id)
+    ident.create_domain("globex")
+    ident.create_user("globex", "eve", "eve's password")
+    eve = ident.access_key_secret(ident.create_access_key("globex", "eve")[0])[0]
+    with pytest.raises(AccessDenied):
+        ident.project_access(Principal(user=eve, method="aksk"), account.project_id)
