@@ -91,7 +91,8 @@ def _page(
     verdicts: Callable[[Mapping[str, ListedRule]], list[T]],
 ) -> BaselinePage[T]:
     """The page of verdicts over the designated image's stored scan; empty when it has none."""
-    with context.db.begin() as conn:
+    # One snapshot: the image's scan state and the stored results it points to, as of one moment.
+    with context.db.begin(snapshot=True) as conn:
         image = designated_image(conn, project_id, designation, access.enterprise_projects)
         # A row that is not `success` (never scanned, or its last scan failed) has no results to show.
         failed = (

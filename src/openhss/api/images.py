@@ -44,5 +44,7 @@ async def list_local_repositories(
 def _page(
     context: ServerContext, project_id: str, query: ImageQuery, eps: frozenset[str] | None
 ) -> ImagePage:
-    with context.db.begin() as conn:
+    # One snapshot for the count and the page, so that an ingest committed between them cannot make
+    # `total_num` disagree with the rows.
+    with context.db.begin(snapshot=True) as conn:
         return list_local_images(conn, project_id, query, eps)

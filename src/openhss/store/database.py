@@ -49,15 +49,21 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def begin(self, *, write: bool = False) -> Iterator[Connection]:
+    def begin(self, *, write: bool = False, snapshot: bool = False) -> Iterator[Connection]:
         """A connection inside a transaction: committed on success, rolled back on any error.
 
         `write=True` says the transaction will write: SQLite then takes the write lock at BEGIN
         (BEGIN IMMEDIATE), so a read-then-write never fails on a lock upgrade; readers never wait.
+        `snapshot=True` makes every statement of the transaction see the same committed state, for
+        answers built from several statements (a list's `total_num` and its page): on PostgreSQL the
+        transaction is REPEATABLE READ (under its default READ COMMITTED each statement sees the
+        commits made before it started); a SQLite transaction reads one snapshot already (WAL).
         """
         with self.engine.connect() as conn:
             if write:
                 conn = conn.execution_options(openhss_write=True)
+            if snapshot and self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 
