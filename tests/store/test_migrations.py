@@ -206,9 +206,9 @@ def test_0014_copies_created_ms_onto_the_presence_and_container_rows_of_a_store(
     db.close()
 
 
-def test_0015_leads_the_container_name_indexes_with_the_enterprise_project(database_url: str) -> None:
-    """PostgreSQL: down to 0014 the name-only trigram indexes are back, up again the scoped ones
-    (SQLite's FTS5 tables are the same at both revisions)."""
+def test_0015_leads_the_container_name_index_with_the_enterprise_project(database_url: str) -> None:
+    """PostgreSQL: down to 0014 the name-only trigram index is back, up again the scoped one (the pod
+    name's is the same at both revisions, as are SQLite's FTS5 tables)."""
     from sqlalchemy import text
 
     if not database_url.startswith("postgresql"):
@@ -226,7 +226,7 @@ def test_0015_leads_the_container_name_indexes_with_the_enterprise_project(datab
 
     scoped = {
         "ix_containers_ep_name_trgm": "gin (enterprise_project_id, name gin_trgm_ops)",
-        "ix_containers_ep_pod_name_trgm": "gin (enterprise_project_id, pod_name gin_trgm_ops)",
+        "ix_containers_pod_name_trgm": "gin (pod_name gin_trgm_ops)",
     }
     assert indexes() == scoped
     _move(db, "downgrade", "0014")

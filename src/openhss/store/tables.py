@@ -572,13 +572,13 @@ def fts_table(table: str, column: str) -> str:
     return f"{table}_{column}_fts"
 
 
-# PostgreSQL's container and pod name indexes lead with the enterprise project (btree_gin,
-# migration 0015): a scoped search then reads only the container rows of its scope.
-_SCOPED_TRIGRAM = {"containers": "enterprise_project_id"}
+# PostgreSQL's container name index leads with the enterprise project (btree_gin, migration 0015):
+# a scoped search then reads only the container rows of its scope.
+_SCOPED_TRIGRAM = {("containers", "name"): "enterprise_project_id"}
 
 
 def _trigram(table: Table, column: str) -> Index:
-    scope = _SCOPED_TRIGRAM.get(table.name)
+    scope = _SCOPED_TRIGRAM.get((table.name, column))
     if scope is None:
         return Index(
             f"ix_{table.name}_{column}_trgm",

@@ -1,11 +1,15 @@
-"""scoped container search: PostgreSQL's container and pod name trigram indexes lead with the enterprise project
+"""scoped container search: PostgreSQL's container name trigram index leads with the enterprise project
 
 A container or pod name filter reads every container row the trigram index finds (the image id and
 page key are in the row): 12,226 rows for `container_name=gateway`, of which 5,574 are in another
 enterprise project than the one asked for and were read only to be dropped. With the enterprise
 project as the GIN index's first column (`btree_gin`), the index itself keeps only the rows of the
 scope (6,652): half the heap visits, which are most of the query. A query without an enterprise
-project (the whole project) uses the name column of the same index alone, as before.
+project (the whole project) uses the name column of the same index alone, as before. Measured
+(psql, the same query with the enterprise project given to the index or not, alternated):
+`gateway` 40 → 31 ms, `turing` 35 → 28 ms. The pod name index stays as it was: merging the
+enterprise project's large posting list costs ~2.3 ms, more than a selective needle saves
+(`pod_name=ranker-agent`, 402 candidates: 6.3 → 8.6 ms).
 
 SQLite is unchanged. Two equivalents were measured on the fleet store and dropped: a scope token in
 the FTS5 tables cost in merging the scope's doclist (~5 ms) what it saved in row lookups; a narrow
@@ -25,7 +29,7 @@ branch_labels = None
 depends_on = None
 
 # Frozen here (not imported from tables.py) so that this revision always builds the same schema.
-_COLUMNS = ("name", "pod_name")
+_COLUMNS = ("name",)
 
 
 def upgrade() -> None:
