@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -202,6 +203,39 @@ def test_0014_copies_created_ms_onto_the_presence_and_container_rows_of_a_store(
         ):
             page = list_local_images(conn, "p", query, None)
             assert (page.total_num, [r.image_id for r in page.rows]) == (4, ["i0", "i3", "i2", "i1"]), query
+    db.close()
+
+
+def test_0015_leads_the_container_name_index_with_the_enterprise_project(database_url: str) -> None:
+    """PostgreSQL: down to 0014 the name-only trigram index is back, up again the scoped one (the pod
+    name's is the same at both revisions, as are SQLite's FTS5 tables)."""
+    from sqlalchemy import text
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL index")
+    db = Database(database_url)
+
+    def indexes() -> dict[str, str]:
+        with db.engine.connect() as conn:
+            found = conn.execute(
+                text(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'containers' AND indexname LIKE '%trgm'"
+                )
+            )
+            return {name: definition.split(" USING ", 1)[1] for name, definition in found}
+
+    scoped = {
+        "ix_containers_ep_name_trgm": "gin (enterprise_project_id, name gin_trgm_ops)",
+        "ix_containers_pod_name_trgm": "gin (pod_name gin_trgm_ops)",
+    }
+    assert indexes() == scoped
+    _move(db, "downgrade", "0014")
+    assert indexes() == {
+        "ix_containers_name_trgm": "gin (name gin_trgm_ops)",
+        "ix_containers_pod_name_trgm": "gin (pod_name gin_trgm_ops)",
+    }
+    db.migrate()
+    assert indexes() == scoped
     db.close()
 
 

@@ -572,9 +572,23 @@ def fts_table(table: str, column: str) -> str:
     return f"{table}_{column}_fts"
 
 
+# PostgreSQL's container name index leads with the enterprise project (btree_gin, migration 0015):
+# a scoped search then reads only the container rows of its scope.
+_SCOPED_TRIGRAM = {("containers", "name"): "enterprise_project_id"}
+
+
 def _trigram(table: Table, column: str) -> Index:
+    scope = _SCOPED_TRIGRAM.get((table.name, column))
+    if scope is None:
+        return Index(
+            f"ix_{table.name}_{column}_trgm",
+            table.c[column],
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql")
     return Index(
-        f"ix_{table.name}_{column}_trgm",
+        f"ix_{table.name}_ep_{column}_trgm",
+        table.c[scope],
         table.c[column],
         postgresql_using="gin",
         postgresql_ops={column: "gin_trgm_ops"},
