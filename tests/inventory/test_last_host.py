@@ -43,21 +43,10 @@ def fleet(database_url: str) -> Iterator[tuple[Database, dict[str, list[tuple[in
             )
         )  # fmt: skip
         for host_id, (last_seen, ep) in seen.items():
-            conn.execute(
-                insert(hosts).values(
-                    id=host_id, project_id=PROJECT, enterprise_project_id=ep, name=f"n-{host_id}",
-                    agent_id=f"a-{host_id}", os="", engine="", last_seen_ms=last_seen, run_id="",
-                    run_started_ms=0, seq=0, created_ms=1,
-                )
-            )  # fmt: skip
+            _host(conn, host_id, last_seen, ep)
         for i in range(IMAGES):
             image_id = f"i{i:03d}"
-            conn.execute(
-                insert(images).values(
-                    id=image_id, project_id=PROJECT, image_name="x", image_version=str(i),
-                    config_digest=f"sha256:{i}", local_image_type="other_image",
-                )
-            )  # fmt: skip
+            _image(conn, image_id, i)
             on = rng.sample(sorted(seen), rng.choice((0, 1, 2, 5, 20, HOSTS // 2, HOSTS)))
             holders[image_id] = [(seen[h][0], h, seen[h][1]) for h in on]
             if on:
@@ -134,20 +123,9 @@ def worst(database_url: str) -> Iterator[tuple[Database, dict[str, list[tuple[in
         # Inserted most recent last: a heap read in insertion order meets the tied run's larger ids
         # first, so a cap that cut the run where the table is read would keep those and miss t3.
         for host_id, (last_seen, ep) in reversed(seen.items()):
-            conn.execute(
-                insert(hosts).values(
-                    id=host_id, project_id=PROJECT, enterprise_project_id=ep, name=f"n-{host_id}",
-                    agent_id=f"a-{host_id}", os="", engine="", last_seen_ms=last_seen, run_id="",
-                    run_started_ms=0, seq=0, created_ms=1,
-                )
-            )  # fmt: skip
+            _host(conn, host_id, last_seen, ep)
         for k, (image_id, on) in enumerate(placed.items()):
-            conn.execute(
-                insert(images).values(
-                    id=image_id, project_id=PROJECT, image_name="x", image_version=str(k),
-                    config_digest=f"sha256:{k}", local_image_type="other_image",
-                )
-            )  # fmt: skip
+            _image(conn, image_id, k)
             conn.execute(
                 insert(image_hosts),
                 [{"image_id": image_id, "host_id": h, "enterprise_project_id": seen[h][1]} for h in on],
@@ -192,3 +170,22 @@ def test_one_statement_a_page(
     assert got == {i: e for i, on in holders.items() if (e := _expected(on, frozenset({"0", "ep-b"})))}
     # SQLite's BEGIN is sent as a statement of its own (the store's, not this page's).
     assert len([s for s in sent if s != "BEGIN"]) == 1
+
+
+def _host(conn: Connection, host_id: str, last_seen: int, ep: str) -> None:
+    conn.execute(
+        insert(hosts).values(
+            id=host_id, project_id=PROJECT, enterprise_project_id=ep, name=f"n-{host_id}",
+            agent_id=f"a-{host_id}", os="", engine="", last_seen_ms=last_seen, run_id="",
+            run_started_ms=0, seq=0, created_ms=1,
+        )
+    )  # fmt: skip
+
+
+def _image(conn: Connection, image_id: str, k: int) -> None:
+    conn.execute(
+        insert(images).values(
+            id=image_id, project_id=PROJECT, image_name="x", image_version=str(k),
+            config_digest=f"sha256:{k}", local_image_type="other_image",
+        )
+    )  # fmt: skip
