@@ -579,16 +579,10 @@ _SCOPED_TRIGRAM = {("containers", "name"): "enterprise_project_id"}
 
 def _trigram(table: Table, column: str) -> Index:
     scope = _SCOPED_TRIGRAM.get((table.name, column))
-    if scope is None:
-        return Index(
-            f"ix_{table.name}_{column}_trgm",
-            table.c[column],
-            postgresql_using="gin",
-            postgresql_ops={column: "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql")
+    leading = () if scope is None else (table.c[scope],)
     return Index(
-        f"ix_{table.name}_ep_{column}_trgm",
-        table.c[scope],
+        f"ix_{table.name}_{'' if scope is None else 'ep_'}{column}_trgm",
+        *leading,
         table.c[column],
         postgresql_using="gin",
         postgresql_ops={column: "gin_trgm_ops"},
