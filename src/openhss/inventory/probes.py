@@ -116,7 +116,7 @@ def _host_images(
         )
     # A host's enterprise project never changes, and its presence rows are written with it.
     ids = select(image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted))
-    keyed = select(image_hosts.c.created_ms, image_hosts.c.image_id).where(image_hosts.c.host_id.in_(wanted))
+    keyed = ids.with_only_columns(image_hosts.c.created_ms, image_hosts.c.image_id)
     return Probe(ids, keyed=keyed)
 
 
