@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,16 @@ def need(program: str) -> str:
     if path is None:
         pytest.skip(f"reference program {program!r} is not installed")
     return path
+
+
+@contextlib.contextmanager
+def _alone(cache_dir: Path) -> Iterator[None]:
+    """Hold `cache_dir`'s lock: parallel test workers (pytest-xdist) share the cache, and two of them
+    installing or building into it at once would see each other's half-written files."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _run(argv: list[str], stdin: str = "", timeout: float = 120) -> str:
@@ -108,15 +120,16 @@ def npm_semver(cache_dir: Path) -> Path:
     """npm's `semver` package, installed once into `cache_dir` (skips when npm or the registry is absent)."""
     need("node")
     module = cache_dir / "node_modules" / "semver"
-    if not (module / "package.json").exists():
-        npm = need("npm")
-        try:
-            _run(
-                [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir), "semver@7"],
-                timeout=180,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-            pytest.skip(f"cannot install npm's semver package: {e}")
+    with _alone(cache_dir):
+        if not (module / "package.json").exists():
+            npm = need("npm")
+            try:
+                _run(
+                    [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir), "semver@7"],
+                    timeout=180,
+                )
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                pytest.skip(f"cannot install npm's semver package: {e}")
     return module
 
 
@@ -175,7 +188,11 @@ func main() {
 def go_semver(cache_dir: Path) -> Path:
     """A program comparing with golang.org/x/mod/semver, built once from the copy the Go toolchain ships."""
     go = need("go")
-    binary = cache_dir / "go-semver-compare"
+    with _alone(cache_dir):
+        return _build_go_semver(go, cache_dir / "go-semver-compare")
+
+
+def _build_go_semver(go: str, binary: Path) -> Path:
     if binary.exists():
         return binary
     goroot = Path(_run([go, "env", "GOROOT"]).strip())
