@@ -41,10 +41,11 @@ class Img:
     """Containers per enterprise project it is present in."""
 
 
-@pytest.fixture
-def fleet(database_url: str) -> Iterator[tuple[Database, list[Img]]]:
+@pytest.fixture(scope="module")
+def fleet(module_database_url: str) -> Iterator[tuple[Database, list[Img]]]:
+    """Built once per database: the tests only read it."""
     rng = random.Random(8)
-    database = Database(database_url)
+    database = Database(module_database_url)
     made: list[Img] = []
     with database.begin(write=True) as conn:
         conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))
