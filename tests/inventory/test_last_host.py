@@ -19,14 +19,14 @@ IMAGES = 40
 EPS = ("0", "ep-b", "ep-c")
 
 
-@pytest.fixture
-def fleet(database_url: str) -> Iterator[tuple[Database, dict[str, list[tuple[int, str, str]]]]]:
+@pytest.fixture(scope="module")
+def fleet(module_database_url: str) -> Iterator[tuple[Database, dict[str, list[tuple[int, str, str]]]]]:
     """Hosts with many equal last_seen_ms (ties go to the smaller id), images on 0..all of them.
 
     Yields the store and, per image, its holders as (last_seen_ms, host id, enterprise project).
     """
     rng = random.Random(7)
-    database = Database(database_url)
+    database = Database(module_database_url)
     holders: dict[str, list[tuple[int, str, str]]] = {}
     with database.begin(write=True) as conn:
         conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))

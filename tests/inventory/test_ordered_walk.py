@@ -18,11 +18,11 @@ PROJECT = "p" * 32
 IMAGES = 47
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
+@pytest.fixture(scope="module")
+def db(module_database_url: str) -> Iterator[Database]:
     """Images with few distinct creation times (ties), every scan state and type, some with containers."""
     rng = random.Random(3)
-    database = Database(database_url)
+    database = Database(module_database_url)
     with database.begin(write=True) as conn:
         conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))
         conn.execute(insert(projects).values(id=PROJECT, domain_id="d" * 32, name="cn", created_ms=1))

@@ -29,15 +29,15 @@ HOSTS = 8
 EPS = ("0", "ep-b")
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
+@pytest.fixture(scope="module")
+def db(module_database_url: str) -> Iterator[Database]:
     """Hosts in two enterprise projects sharing images; containers (some of no known image); components.
 
     Some images are on no host at all (no scope row): an app filter finds them, the list must not.
     Creation times repeat, so that the order's tie-break on image_id is exercised.
     """
     rng = random.Random(7)
-    database = Database(database_url)
+    database = Database(module_database_url)
     with database.begin(write=True) as conn:
         conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))
         conn.execute(insert(projects).values(id=PROJECT, domain_id="d" * 32, name="cn", created_ms=1))
