@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from huaweicloudsdkhss.v5 import ListImageLocalRequest
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from openhss.api.context import ServerContext
 from openhss.store.tables import component_names, image_components, images
@@ -386,3 +386,28 @@ def test_sdk_returns_every_field_as_stored(
     }
     filtered = client.list_image_local(ListImageLocalRequest(limit=10, has_vul=True, scan_status="success"))
     assert [i.image_name for i in filtered.data_list] == ["nginx"]
+
+
+def test_one_connection_a_list_request(fleet: Fleet, context: ServerContext) -> None:
+    # The token check, the project access and the page share one transaction: one checkout (each is
+    # a liveness ping on PostgreSQL) and one snapshot. A route that checked the caller in
+    # transactions of its own would check out three.
+    checkouts: list[object] = []
+
+    def count(*_: object) -> None:
+        checkouts.append(1)
+
+    event.listen(context.db.engine, "checkout", count)
+    try:
+        ok = fleet.get(image_name="nginx")
+        scoped = fleet.get(enterprise_project_id="ep-pay", host_name="web")
+        checkouts_of_two = len(checkouts)
+        bad = fleet.http.get(
+            f"/v5/{fleet.account.project_id}/image/local-repositories", headers={"X-Auth-Token": "OHTnope"}
+        )
+    finally:
+        event.remove(context.db.engine, "checkout", count)
+    assert ok.status_code == 200 and ok.json()["total_num"] > 0
+    assert scoped.status_code == 200
+    assert checkouts_of_two == 2
+    assert bad.status_code == 401
