@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, insert, update
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert, select, update
 
 from openhss.inventory import ImageQuery, list_local_images
 from openhss.inventory.counts import refresh_counts
+from openhss.inventory.probes import search
 from openhss.store import Database
 from openhss.store.interning import intern
 from openhss.store.tables import (
@@ -141,3 +144,41 @@ def test_image_values_follow_scans_into_the_list_filters(db: Database) -> None:
     assert _found(db, image_size=999) == {"i4"}
     assert _found(db, scan_range=(40, 60)) == {"i4"}
     assert _found(db, scan_status="unscan") == {f"i{k}" for k in range(len(NAMES)) if k != 4}
+
+
+# Few characters, so that needles often share windows with names they are not in; with the quote,
+# FTS5's own escape, and LIKE's wildcards.
+_CHARS = st.sampled_from(list('ab-"%_é'))
+_NAME = st.text(_CHARS, min_size=0, max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(_NAME, min_size=1, max_size=12), data=st.data())
+def test_trigram_search_finds_exactly_the_names_holding_the_needle(
+    database_url: str, names: list[str], data: st.DataObject
+) -> None:
+    # Needles from the names themselves (found) and free ones (mostly not), 3+ characters so that
+    # SQLite takes its FTS5 windows, not the plain scan.
+    inner = st.sampled_from(names).flatmap(
+        lambda n: st.tuples(st.integers(0, len(n)), st.integers(0, len(n))).map(
+            lambda ij: n[min(ij) : max(ij)]
+        )
+    )
+    needle = data.draw(st.one_of(inner, _NAME).filter(lambda s: len(s) >= 3))
+    db = Database(database_url)
+    try:
+        with db.engine.connect() as conn, conn.begin() as tx:
+            conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))
+            conn.execute(insert(projects).values(id=PROJECT, domain_id="d" * 32, name="cn", created_ms=1))
+            for k, name in enumerate(names):
+                conn.execute(
+                    insert(hosts).values(
+                        id=f"h{k}", project_id=PROJECT, enterprise_project_id="0", name=name, agent_id=f"a{k}",
+                        os="", engine="", last_seen_ms=k, run_id="", run_started_ms=0, seq=0, created_ms=1,
+                    )
+                )  # fmt: skip
+            found = set(conn.execute(select(hosts.c.id).where(search(conn, hosts, "name", needle))).scalars())
+            tx.rollback()
+    finally:
+        db.close()
+    assert found == {f"h{k}" for k, name in enumerate(names) if needle in name}

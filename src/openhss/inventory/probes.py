@@ -47,22 +47,30 @@ def contains(conn: Connection, column: ColumnElement[str], needle: str) -> Colum
 def search(conn: Connection, table: Table, column: str, needle: str) -> ColumnElement[bool]:
     """`table.column` contains `needle`, through the trigram index when the needle is long enough.
 
-    On SQLite the FTS5 trigram table (case-sensitive) narrows to the rowids holding every
-    trigram of the needle and `instr` keeps the answer exactly the plain scan's; on PostgreSQL
+    On SQLite the FTS5 trigram table (case-sensitive) narrows to the rowids holding the
+    needle's covering trigrams (`_covering_trigrams`) and `instr` keeps the answer exactly the plain scan's; on PostgreSQL
     pg_trgm serves the LIKE itself (and rechecks it).
     """
     plain = contains(conn, table.c[column], needle)
     if conn.dialect.name != "sqlite" or len(needle) < _TRIGRAM:
         return plain
     fts = table_named(fts_table(table.name, column))
-    match = literal_column(fts.name).op("MATCH")(literal(_every_trigram(needle)))
+    match = literal_column(fts.name).op("MATCH")(literal(_covering_trigrams(needle)))
     rowid: ColumnElement[int] = literal_column(f"{table.name}.rowid")
     return and_(rowid.in_(select(literal_column("rowid")).select_from(fts).where(match)), plain)
 
 
-def _every_trigram(needle: str) -> str:
-    """An FTS5 query for rows holding every 3-character window of `needle` (detail=none has no phrases)."""
-    windows = dict.fromkeys(needle[i : i + _TRIGRAM] for i in range(len(needle) - _TRIGRAM + 1))
+def _covering_trigrams(needle: str) -> str:
+    """An FTS5 query for rows holding 3-character windows of `needle` that together cover every
+    character of it (detail=none has no phrases): one window in three, and the last.
+
+    A row holding the needle holds all its windows, so any subset only narrows, and `instr` keeps
+    the answer exact. Every window cost each query one more doclist to merge (SQLite, fleet store:
+    `k8s-node-prod-a`'s 13 windows 1.7 ms, these 5 windows 0.65 ms) and narrowed no further: on
+    every needle of bench/fleet/load.py both found the same candidates.
+    """
+    starts = [*range(0, len(needle) - _TRIGRAM + 1, _TRIGRAM), len(needle) - _TRIGRAM]
+    windows = dict.fromkeys(needle[i : i + _TRIGRAM] for i in starts)
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in windows)
 
 
