@@ -161,3 +161,25 @@ def test_two_transactions_removing_equal_containers_remove_two_rows(db: Database
         second.close()
     with db.begin() as conn:
         assert held(conn, fleet.project_id) == wanted(conn, fleet.project_id) == Counter()
+
+
+def test_0017_fills_the_table_from_the_container_rows_of_a_store(db: Database) -> None:
+    """Down to 0015 (the table goes), containers written meanwhile, up again: the rows are backfilled."""
+    from tests.store.test_migrations import _move
+
+    fleet = Fleet(db)
+    ingest(fleet, 0, ((0, 0, 0, 0), (1, 1, 1, 0)))
+    _move(db, "downgrade", "0015")
+    ingest(fleet, 1, ((0, 2, 2, 1), (1, 3, 3, 2), (2, 0, 4, 0)))
+    with db.begin() as conn:
+        total = text("SELECT count(*) FROM containers WHERE project_id = :p")
+        assert conn.execute(total, {"p": fleet.project_id}).scalar_one() == 5
+    db.migrate()
+    with db.begin() as conn:
+        assert held(conn, fleet.project_id) == wanted(conn, fleet.project_id)
+        assert sum(held(conn, fleet.project_id).values()) == 5
+        if conn.dialect.name == "sqlite":
+            assert in_name_order(conn, fleet.project_id)
+    ingest(fleet, 1, ((0, 2, 2, 1),))
+    with db.begin() as conn:
+        assert held(conn, fleet.project_id) == wanted(conn, fleet.project_id)
