@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from openhss.api.context import build_context
 from openhss.config import Settings
+from openhss.store.container_search import refill_container_search
 from openhss.store.counters import recount
 from openhss.store.presence import refill_presence
 
@@ -74,6 +75,15 @@ CHECKS = {
                 WHERE h.created_ms <> i.created_ms)
              + (SELECT count(*) FROM containers c JOIN images i ON i.id = c.image_id
                 WHERE c.image_created_ms <> i.created_ms)""",
+    "container search rows missing or extra (against the container rows with an image)": """
+        SELECT count(*) FROM (
+            SELECT project_id, enterprise_project_id, name, image_id, image_created_ms, count(*) AS n
+            FROM container_search GROUP BY 1, 2, 3, 4, 5) s
+        FULL JOIN (
+            SELECT project_id, enterprise_project_id, name, image_id, image_created_ms, count(*) AS n
+            FROM containers WHERE image_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5) c
+        USING (project_id, enterprise_project_id, name, image_id, image_created_ms)
+        WHERE coalesce(s.n, 0) <> coalesce(c.n, 0)""",
     "images whose component_num differs from their components": """
         SELECT count(*) FROM images i
         WHERE i.component_num <> (SELECT count(*) FROM image_components c WHERE c.config_digest = i.config_digest)""",
@@ -124,6 +134,10 @@ def main() -> int:
         refill_presence(conn)  # the same: its triggers were set aside or not fired
         conn.execute(text("ANALYZE component_presence"))
     _step(started, "component presence filled")
+    with context.db.begin(write=True) as conn:
+        refill_container_search(conn)  # the same; written in name order, as migration 0016 writes it
+        conn.execute(text("ANALYZE container_search"))
+    _step(started, "container search rows filled")
     bad = 0
     with context.db.begin() as conn:
         for what, sql in CHECKS.items():
@@ -150,7 +164,7 @@ def _load_sqlite(path: str, rows: dict[str, list[tuple[object, ...]]], started: 
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
         "AND ((type = 'index') OR (type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
         "OR name LIKE 'image\\_counts\\_%' ESCAPE '\\' OR name LIKE 'component\\_presence\\_%' ESCAPE '\\' "
-        "OR name LIKE 'page\\_key\\_%' ESCAPE '\\')))"
+        "OR name LIKE 'page\\_key\\_%' ESCAPE '\\' OR name LIKE 'container\\_search\\_%' ESCAPE '\\')))"
     ).fetchall()
     conn.execute("BEGIN")
     for kind, name, _table, _sql in aside:

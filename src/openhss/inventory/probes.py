@@ -24,6 +24,7 @@ from openhss.inventory.query import ImageQuery
 from openhss.store.tables import (
     component_names,
     component_presence,
+    container_search,
     containers,
     fts_table,
     host_addresses,
@@ -133,6 +134,8 @@ def _container_images(
 ) -> Probe | None:
     if q.container_id is None and q.container_name is None and q.pod_id is None and q.pod_name is None:
         return None
+    if q.container_name is not None and q.container_id is None and q.pod_id is None and q.pod_name is None:
+        return _named_container_images(conn, project_id, q.container_name, eps)
     c = containers
     wanted = select(c.c.image_id).where(
         c.c.project_id == project_id, in_scope(c.c.enterprise_project_id, eps), c.c.image_id.is_not(None)
@@ -149,6 +152,23 @@ def _container_images(
     # Ingest gives a container only an image of its own host's report, which it also makes present
     # on that host (same enterprise project): so the image has a scope row where the container is.
     keyed = wanted.with_only_columns(c.c.image_created_ms.label("created_ms"), c.c.image_id)
+    return Probe(wanted, keyed=keyed)  # type: ignore[arg-type]
+
+
+def _named_container_images(
+    conn: Connection, project_id: str, needle: str, eps: frozenset[str] | None
+) -> Probe:
+    """A container name alone is searched in container_search (migration 0016): narrow rows in name
+    order, so the rows one needle finds lie on few pages, where the container rows were one page each."""
+    cs = container_search
+    wanted = select(cs.c.image_id).where(
+        cs.c.project_id == project_id,
+        in_scope(cs.c.enterprise_project_id, eps),
+        search(conn, cs, "name", needle),
+    )
+    # Its rows are the container rows that have an image, with their enterprise project and page key:
+    # every id found has its scope row, as in _container_images.
+    keyed = wanted.with_only_columns(cs.c.image_created_ms.label("created_ms"), cs.c.image_id)
     return Probe(wanted, keyed=keyed)  # type: ignore[arg-type]
 
 
