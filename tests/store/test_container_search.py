@@ -163,7 +163,7 @@ def test_two_transactions_removing_equal_containers_remove_two_rows(db: Database
         assert held(conn, fleet.project_id) == wanted(conn, fleet.project_id) == Counter()
 
 
-def test_0017_fills_the_table_from_the_container_rows_of_a_store(db: Database) -> None:
+def test_0016_fills_the_table_from_the_container_rows_of_a_store(db: Database) -> None:
     """Down to 0015 (the table goes), containers written meanwhile, up again: the rows are backfilled."""
     from tests.store.test_migrations import _move
 
