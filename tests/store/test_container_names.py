@@ -105,24 +105,29 @@ OPS = st.one_of(
 )
 
 
+def apply(fleet: Fleet, op: tuple[object, ...]) -> None:
+    """One change drawn from OPS."""
+    match op:
+        case ("ingest", int(h), list(running)):
+            ingest(fleet, h, tuple(running))
+        case ("delete", int(h)):
+            fleet.delete(h)
+            fleet.enrol(h, EPS[h % len(EPS)])
+        case ("move", int(h), str(ep)):
+            fleet.delete(h)
+            fleet.enrol(h, ep)
+        case ("forget", int(d)):
+            forget(fleet, d)
+        case ("retime", int(d), int(created_ms)):
+            fleet.retime(d, created_ms)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(OPS, min_size=1, max_size=12))
 def test_name_filters_stay_exact_after_any_changes(db: Database, ops: list[tuple[object, ...]]) -> None:
     fleet = Fleet(db)
     for op in ops:
-        match op:
-            case ("ingest", int(h), list(running)):
-                ingest(fleet, h, tuple(running))
-            case ("delete", int(h)):
-                fleet.delete(h)
-                fleet.enrol(h, EPS[h % len(EPS)])
-            case ("move", int(h), str(ep)):
-                fleet.delete(h)
-                fleet.enrol(h, ep)
-            case ("forget", int(d)):
-                forget(fleet, d)
-            case ("retime", int(d), int(created_ms)):
-                fleet.retime(d, created_ms)
+        apply(fleet, op)
     # Checked once, after the last change: every change leaves its rows behind it, and Hypothesis's
     # shorter sequences check the states on the way (24 list calls a check: checking after every
     # change made this the suite's slowest test).

@@ -18,8 +18,8 @@ from openhss.inventory import ImageQuery, list_local_images
 from openhss.store import Database
 from openhss.store.container_search import refill_container_search
 from openhss.store.tables import container_search, containers
-from tests.store.test_container_names import OPS, forget, ingest
-from tests.store.test_counters import EPS, Fleet
+from tests.store.test_container_names import OPS, apply, ingest
+from tests.store.test_counters import Fleet
 
 Row = tuple[str, str, str, str, int]
 
@@ -74,19 +74,7 @@ def test_search_rows_are_the_container_rows_after_any_changes(
 ) -> None:
     fleet = Fleet(db)
     for op in ops:
-        match op:
-            case ("ingest", int(h), list(running)):
-                ingest(fleet, h, tuple(running))
-            case ("delete", int(h)):
-                fleet.delete(h)
-                fleet.enrol(h, EPS[h % len(EPS)])
-            case ("move", int(h), str(ep)):
-                fleet.delete(h)
-                fleet.enrol(h, ep)
-            case ("forget", int(d)):
-                forget(fleet, d)
-            case ("retime", int(d), int(created_ms)):
-                fleet.retime(d, created_ms)
+        apply(fleet, op)
         with db.begin() as conn:
             assert held(conn, fleet.project_id) == wanted(conn, fleet.project_id), op
 
