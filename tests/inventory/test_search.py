@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from openhss.inventory import ImageQuery, list_local_images
 from openhss.inventory.counts import refresh_counts
@@ -50,20 +50,34 @@ NEEDLES = [
 COLUMNS = ["image_name", "host_name", "container_name", "pod_name", "app_name"]
 
 
+def _hosts(conn: Connection, names: list[str]) -> None:
+    """The domain and project, and host k named names[k]."""
+    conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))
+    conn.execute(insert(projects).values(id=PROJECT, domain_id="d" * 32, name="cn", created_ms=1))
+    for k, name in enumerate(names):
+        conn.execute(
+            insert(hosts).values(
+                id=f"h{k}", project_id=PROJECT, enterprise_project_id="0", name=name, agent_id=f"a{k}",
+                os="", engine="", last_seen_ms=k, run_id="", run_started_ms=0, seq=0, created_ms=1,
+            )
+        )  # fmt: skip
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Database]:
+    """An empty migrated store."""
+    database = Database(database_url)
+    yield database
+    database.close()
+
+
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """A store where row k of every searched column holds NAMES[k] (image k, on host k)."""
     database = Database(database_url)
     with database.begin(write=True) as conn:
-        conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))
-        conn.execute(insert(projects).values(id=PROJECT, domain_id="d" * 32, name="cn", created_ms=1))
+        _hosts(conn, NAMES)
         for k, name in enumerate(NAMES):
-            conn.execute(
-                insert(hosts).values(
-                    id=f"h{k}", project_id=PROJECT, enterprise_project_id="0", name=name, agent_id=f"a{k}",
-                    os="", engine="", last_seen_ms=k, run_id="", run_started_ms=0, seq=0, created_ms=1,
-                )
-            )  # fmt: skip
             conn.execute(
                 insert(images).values(
                     id=f"i{k}", project_id=PROJECT, image_name=name, image_version="1",
@@ -155,7 +169,7 @@ _NAME = st.text(_CHARS, min_size=0, max_size=12)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.lists(_NAME, min_size=1, max_size=12), data=st.data())
 def test_trigram_search_finds_exactly_the_names_holding_the_needle(
-    database_url: str, names: list[str], data: st.DataObject
+    store: Database, names: list[str], data: st.DataObject
 ) -> None:
     # Needles from the names themselves (found) and free ones (mostly not), 3+ characters so that
     # SQLite takes its FTS5 windows, not the plain scan.
@@ -165,20 +179,9 @@ def test_trigram_search_finds_exactly_the_names_holding_the_needle(
         )
     )
     needle = data.draw(st.one_of(inner, _NAME).filter(lambda s: len(s) >= 3))
-    db = Database(database_url)
-    try:
-        with db.engine.connect() as conn, conn.begin() as tx:
-            conn.execute(insert(domains).values(id="d" * 32, name="acme", created_ms=1))
-            conn.execute(insert(projects).values(id=PROJECT, domain_id="d" * 32, name="cn", created_ms=1))
-            for k, name in enumerate(names):
-                conn.execute(
-                    insert(hosts).values(
-                        id=f"h{k}", project_id=PROJECT, enterprise_project_id="0", name=name, agent_id=f"a{k}",
-                        os="", engine="", last_seen_ms=k, run_id="", run_started_ms=0, seq=0, created_ms=1,
-                    )
-                )  # fmt: skip
-            found = set(conn.execute(select(hosts.c.id).where(search(conn, hosts, "name", needle))).scalars())
-            tx.rollback()
-    finally:
-        db.close()
+    # Every example in one engine, rolled back after it: the store stays empty between examples.
+    with store.engine.connect() as conn, conn.begin() as tx:
+        _hosts(conn, names)
+        found = set(conn.execute(select(hosts.c.id).where(search(conn, hosts, "name", needle))).scalars())
+        tx.rollback()
     assert found == {f"h{k}" for k, name in enumerate(names) if needle in name}
