@@ -48,9 +48,9 @@ def contains(conn: Connection, column: ColumnElement[str], needle: str) -> Colum
 def search(conn: Connection, table: Table, column: str, needle: str) -> ColumnElement[bool]:
     """`table.column` contains `needle`, through the trigram index when the needle is long enough.
 
-    On SQLite the FTS5 trigram table (case-sensitive) narrows to the rowids holding the
-    needle's covering trigrams (`_covering_trigrams`) and `instr` keeps the answer exactly the plain scan's; on PostgreSQL
-    pg_trgm serves the LIKE itself (and rechecks it).
+    On SQLite the FTS5 trigram table (case-sensitive) narrows to the rowids holding the needle's
+    covering trigrams (`_covering_trigrams`) and `instr` keeps the answer exactly the plain scan's;
+    on PostgreSQL pg_trgm serves the LIKE itself (and rechecks it).
     """
     plain = contains(conn, table.c[column], needle)
     if conn.dialect.name != "sqlite" or len(needle) < _TRIGRAM:
