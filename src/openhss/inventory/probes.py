@@ -134,7 +134,8 @@ def _container_images(
 ) -> Probe | None:
     if q.container_id is None and q.container_name is None and q.pod_id is None and q.pod_name is None:
         return None
-    if q.container_name is not None and q.container_id is None and q.pod_id is None and q.pod_name is None:
+    alone = q.container_id is None and q.pod_id is None and q.pod_name is None
+    if q.container_name is not None and alone and conn.dialect.name == "postgresql":
         return _named_container_images(conn, project_id, q.container_name, eps)
     c = containers
     wanted = select(c.c.image_id).where(
@@ -158,8 +159,9 @@ def _container_images(
 def _named_container_images(
     conn: Connection, project_id: str, needle: str, eps: frozenset[str] | None
 ) -> Probe:
-    """A container name alone is searched in container_search (migration 0016): narrow rows in name
-    order, so the rows one needle finds lie on few pages, where the container rows were one page each."""
+    """A container name alone is searched in container_search (migration 0016, PostgreSQL only since
+    0017): narrow rows in name order, so the rows one needle finds lie on few pages, where the
+    container rows were one page each."""
     cs = container_search
     wanted = select(cs.c.image_id).where(
         cs.c.project_id == project_id,
