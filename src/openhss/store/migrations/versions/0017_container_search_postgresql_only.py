@@ -1,14 +1,16 @@
 """container search on PostgreSQL only: SQLite drops it and searches the container rows again
 
 On SQLite, `container_search`'s FTS5 index is written at rowids in name order (ids 2^32 apart),
-not in the order rows are written. FTS5 flushes its pending writes whenever a rowid lower than the
-last one is written, so every container an ingest adds or removes cost a flush and the merges it
-starts. On the fleet store (500,000 container rows, the index 113 MB) that was 14-28 ms per
-container added or removed with the server's 2 MB page cache, ~40 ms for both: replacing the 260
-containers of one host took 9-20 s inside the one write transaction SQLite allows, against ~1 ms a
-container without it (its row triggers alone cost ~0.1 ms). On PostgreSQL the same replacement
-costs 0.21 ms a container (GIN's pending list), so the table stays there. SQLite's container name
-search reads `containers_name_fts` again (as before 0016): 22 ms in process for `gateway` against 11.
+not in the order rows are written, and FTS5 flushes its pending writes whenever a rowid lower than
+the last one is written: every container an ingest adds or removes costs a flush and the merging
+it starts. Measured on the fleet store (500,000 container rows; bench/fleet/replace.py: one host's
+containers deleted and inserted again under new ids), per container: 0.65 ms with the table as
+0016 writes it, 0.21 ms without it; and 36-53 ms (9-26 s for one host's 260 containers, inside
+the one write transaction SQLite allows) on a store left by one bulk churn of 30 % of its container
+rows, a state whose cause was not found and that neither FTS5 `optimize` nor `rebuild` cleared.
+On PostgreSQL the same replacement costs 0.12-0.21 ms a container (GIN's pending list), so the
+table stays there. SQLite searches container names in `containers_name_fts` again (as before
+0016; its rowids only grow): `gateway` 22 ms in process against 11 with the table.
 
 Revision ID: 0017
 Revises: 0016
