@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from openhss.store import Database, database
-from openhss.store.tables import POSTGRESQL_ONLY_TABLES, compared, metadata
+from openhss.store.tables import compared, metadata
 
 
 def test_migrated_schema_matches_the_tables(database_url: str) -> None:
@@ -21,14 +21,7 @@ def test_migrated_schema_matches_the_tables(database_url: str) -> None:
     db.migrate()
     db.migrate()  # idempotent
     with db.engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-
-        def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-            if sqlite and type_ == "table" and name in POSTGRESQL_ONLY_TABLES:
-                return False
-            return compared(obj, name, type_, reflected, compare_to)
-
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include}), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": compared}), metadata)
     db.close()
     assert diff == []
 

@@ -134,8 +134,7 @@ def _container_images(
 ) -> Probe | None:
     if q.container_id is None and q.container_name is None and q.pod_id is None and q.pod_name is None:
         return None
-    alone = q.container_id is None and q.pod_id is None and q.pod_name is None
-    if q.container_name is not None and alone and conn.dialect.name == "postgresql":
+    if q.container_name is not None and q.container_id is None and q.pod_id is None and q.pod_name is None:
         return _named_container_images(conn, project_id, q.container_name, eps)
     c = containers
     wanted = select(c.c.image_id).where(
@@ -159,9 +158,8 @@ def _container_images(
 def _named_container_images(
     conn: Connection, project_id: str, needle: str, eps: frozenset[str] | None
 ) -> Probe:
-    """A container name alone is searched in container_search (migration 0016, PostgreSQL only since
-    0017): narrow rows in name order, so the rows one needle finds lie on few pages, where the
-    container rows were one page each."""
+    """A container name alone is searched in container_search (migration 0016): narrow rows in name
+    order, so the rows one needle finds lie on few pages, where the container rows were one page each."""
     cs = container_search
     wanted = select(cs.c.image_id).where(
         cs.c.project_id == project_id,

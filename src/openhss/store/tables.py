@@ -392,10 +392,8 @@ containers = Table(
 # What a container name search reads (migration 0016): one narrow row per container row with an
 # image, kept by triggers on containers. Rows with equal values are interchangeable (a deleted
 # container removes any one of them). Written in (project, enterprise project, name) order, so the
-# rows one needle finds lie on few pages (`gateway`: 185 heap pages against 5,940 of containers).
-# PostgreSQL only (migration 0017 drops it on SQLite, where writing its FTS5 index out of rowid
-# order cost ingest 3x per container at fleet scale, and 36-53 ms a container on a store that a bulk
-# churn had left).
+# rows one needle finds lie on few pages (`gateway`: 185 heap pages against 5,940 of containers);
+# SQLite keeps that order for new rows too (the insert trigger picks an id between its neighbours').
 container_search = Table(
     "container_search",
     metadata,
@@ -616,10 +614,6 @@ def _trigram(table: Table, column: str) -> Index:
 TRIGRAM_INDEXES = tuple(
     _trigram(metadata.tables[name], column) for name, columns in SEARCHED.items() for column in columns
 )
-
-
-POSTGRESQL_ONLY_TABLES = frozenset({"container_search"})
-"""Tables a SQLite store does not have (schema comparison on SQLite leaves them out)."""
 
 
 def compared(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
