@@ -72,10 +72,9 @@ def store(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
+def db(store: Database) -> Database:
     """A store where row k of every searched column holds NAMES[k] (image k, on host k)."""
-    database = Database(database_url)
-    with database.begin(write=True) as conn:
+    with store.begin(write=True) as conn:
         _hosts(conn, NAMES)
         for k, name in enumerate(NAMES):
             conn.execute(
@@ -100,8 +99,7 @@ def db(database_url: str) -> Iterator[Database]:
             conn.execute(insert(component_names).values(id=k + 1, name=name))
             conn.execute(insert(image_components).values(config_digest=f"sha256:{k}", name_id=k + 1))
         refresh_counts(conn, [f"i{k}" for k in range(len(NAMES))])
-    yield database
-    database.close()
+    return store
 
 
 def _found(db: Database, **filters: object) -> set[str]:
