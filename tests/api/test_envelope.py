@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from openhss.api.app import create_app
 from openhss.api.context import ServerContext
+from openhss.inventory import ConcurrentChange
 from tests.support.server import LiveServer
 
 
@@ -36,6 +37,23 @@ def test_unexpected_error_is_a_500_envelope_without_traceback(context: ServerCon
     assert response.json() == {"error_code": "HSS.0000", "error_msg": "internal server error"}
     assert response.headers["X-Request-Id"]
     assert "secret" not in response.text
+
+
+def test_a_write_lost_to_concurrent_ones_is_a_503_to_send_again(context: ServerContext) -> None:
+    app: FastAPI = create_app(context)
+
+    @app.post("/contested")
+    def contested() -> None:
+        raise ConcurrentChange("image rows kept being deleted while this snapshot was applied")
+
+    with TestClient(app, raise_server_exceptions=False) as http:
+        response = http.post("/contested")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.json() == {
+        "error_code": "HSS.0000",
+        "error_msg": "image rows kept being deleted while this snapshot was applied",
+    }
 
 
 def test_openapi_describes_every_route(live_server: LiveServer) -> None:

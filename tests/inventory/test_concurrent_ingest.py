@@ -10,15 +10,22 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, Executable, delete, event, func, insert, select, text, update
 
 from openhss.inventory.ingest import apply_report
-from openhss.inventory.interface import HostFacts, InventoryReport, ReportedContainer, ReportedImage
+from openhss.inventory.interface import (
+    ConcurrentChange,
+    HostFacts,
+    InventoryReport,
+    ReportedContainer,
+    ReportedImage,
+)
 from openhss.store import Database
 from openhss.store.tables import (
     WHOLE_PROJECT,
@@ -26,6 +33,7 @@ from openhss.store.tables import (
     domains,
     hosts,
     image_hosts,
+    image_names,
     image_scopes,
     images,
     projects,
@@ -173,3 +181,158 @@ def _assert_exact(db: Database, project_id: str) -> None:
         }
     wanted = {key: (n, running[key], *values[key[0]]) for key, n in held.items()}
     assert scopes == wanted
+
+
+@pytest.mark.postgres
+def test_an_image_row_deleted_while_an_ingest_points_at_it(db: Database) -> None:
+    """A host reports an image whose row another transaction is deleting (its image forgotten).
+
+    The ingest waits for that transaction and, once the row is gone, creates it again: its
+    presence and container rows never point at a deleted row (a foreign key violation that would
+    fail the report).
+    """
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    project_id = _project(db)
+    digest = "sha256:" + hashlib.sha256(b"forgotten").hexdigest()
+    held = [(digest, TAGS[1])]
+    apply_report(db, _report(project_id, 0, 1, held))
+    with db.begin() as conn:
+        (old,) = conn.execute(select(images.c.id).where(images.c.project_id == project_id)).scalars()
+    failures: list[BaseException] = []
+
+    def second_host() -> None:
+        try:
+            apply_report(db, _report(project_id, 1, 1, held))
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    with db.engine.connect() as deleting:
+        with deleting.begin():
+            deleting.execute(delete(images).where(images.c.id == old))
+            ingest = threading.Thread(target=second_host)
+            ingest.start()
+            _wait_for_a_lock_wait(db)
+        ingest.join()
+    assert failures == []
+    with db.begin() as conn:
+        rows = conn.execute(select(images.c.id).where(images.c.project_id == project_id)).scalars().all()
+        present = conn.execute(
+            select(image_hosts.c.host_id, image_hosts.c.image_id).join(
+                images, images.c.id == image_hosts.c.image_id
+            )
+        ).all()
+    assert len(rows) == 1 and rows[0] != old
+    assert [(h, i) for h, i in present if i == rows[0]] == [(f"{project_id[:8]}-h1", rows[0])]
+    _assert_exact(db, project_id)
+
+
+def _wait_for_a_lock_wait(db: Database) -> None:
+    """Until some session of the database waits for a lock (the ingest, on the deleting transaction)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with db.engine.connect() as conn:
+            if conn.execute(waiting).scalar_one():
+                return
+        time.sleep(0.01)
+    raise AssertionError("the ingest never waited for the deleting transaction")
+
+
+class _Interloper:
+    """Another writer committing between an ingest's statements: it takes the ingest's new image row.
+
+    Just before the ingest inserts its new image rows, this creates the row of `digest` (committed),
+    so the insert skips it; just before the ingest then looks that row up, this deletes it
+    (committed), so the lookup misses it. `rounds` times over.
+    """
+
+    def __init__(self, db: Database, project_id: str, digest: str, name_id: int, rounds: int) -> None:
+        self.db, self.rounds = db, rounds
+        self.create = insert(images).values(
+            id=str(uuid.uuid4()), project_id=project_id, image_name="nginx", image_version="1.25",
+            config_digest=digest, name_id=name_id, created_ms=1000, local_image_type="other_image",
+        )  # fmt: skip
+        self.delete = delete(images).where(
+            images.c.project_id == project_id, images.c.config_digest == digest
+        )
+        self.created = False
+        event.listen(db.engine, "before_cursor_execute", self.before)
+
+    def close(self) -> None:
+        event.remove(self.db.engine, "before_cursor_execute", self.before)
+
+    def before(self, conn: Connection, cursor: object, statement: str, *_: object) -> None:
+        if self.rounds == 0 or conn.info.get("interloper"):
+            return
+        if statement.startswith("INSERT INTO images "):
+            self._commit(self.create)
+            self.created = True
+        elif self.created and statement.startswith("SELECT images.id") and "FOR KEY SHARE" in statement:
+            self._commit(self.delete)
+            self.created = False
+            self.rounds -= 1
+
+    def _commit(self, statement: Executable) -> None:
+        with self.db.engine.begin() as conn:
+            conn.info["interloper"] = True
+            try:
+                conn.execute(statement)
+            finally:
+                del conn.info["interloper"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("rounds", [1, 4])
+def test_a_new_image_row_taken_and_deleted_before_the_ingest_locks_it(db: Database, rounds: int) -> None:
+    """The row another ingest created meanwhile is deleted before this one finds it: it is created again."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    project_id = _project(db)
+    other = "sha256:" + hashlib.sha256(b"other").hexdigest()
+    apply_report(db, _report(project_id, 0, 1, [(other, TAGS[1])]))  # "nginx" is known: its name id
+    with db.begin() as conn:
+        name_id = conn.execute(select(image_names.c.id).where(image_names.c.name == "nginx")).scalar_one()
+    digest = "sha256:" + hashlib.sha256(b"contested").hexdigest()
+    interloper = _Interloper(db, project_id, digest, name_id, rounds)
+    try:
+        apply_report(db, _report(project_id, 1, 1, [(digest, TAGS[1])]))
+    finally:
+        interloper.close()
+    assert interloper.rounds == 0
+    with db.begin() as conn:
+        held = conn.execute(
+            select(images.c.config_digest)
+            .join(image_hosts, image_hosts.c.image_id == images.c.id)
+            .where(image_hosts.c.host_id == f"{project_id[:8]}-h1")
+        ).scalars()
+        assert list(held) == [digest]
+    _assert_exact(db, project_id)
+
+
+@pytest.mark.postgres
+def test_an_ingest_that_never_keeps_its_new_row_fails_whole(db: Database) -> None:
+    """Rows deleted round after round: the report fails as a whole (503 at the API) and changes nothing."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    project_id = _project(db)
+    other = "sha256:" + hashlib.sha256(b"other").hexdigest()
+    apply_report(db, _report(project_id, 0, 1, [(other, TAGS[1])]))
+    with db.begin() as conn:
+        name_id = conn.execute(select(image_names.c.id).where(image_names.c.name == "nginx")).scalar_one()
+        before = conn.execute(select(hosts.c.seq).where(hosts.c.id == f"{project_id[:8]}-h1")).scalar_one()
+    digest = "sha256:" + hashlib.sha256(b"contested").hexdigest()
+    interloper = _Interloper(db, project_id, digest, name_id, 100)
+    try:
+        with pytest.raises(ConcurrentChange):
+            apply_report(db, _report(project_id, 1, 1, [(digest, TAGS[1])]))
+    finally:
+        interloper.close()
+    with db.begin() as conn:
+        assert (
+            conn.execute(select(hosts.c.seq).where(hosts.c.id == f"{project_id[:8]}-h1")).scalar_one()
+            == before
+        )
+    _assert_exact(db, project_id)

@@ -46,9 +46,9 @@ def invalid_parameter(name: str, why: str) -> ApiError:
     return ApiError(400, INVALID_PARAMETER, f"invalid parameter {name}: {why}")
 
 
-def envelope(status: int, code: str, message: str) -> JSONResponse:
+def envelope(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """An error response in the provider's shape."""
-    return JSONResponse({"error_code": code, "error_msg": message}, status_code=status)
+    return JSONResponse({"error_code": code, "error_msg": message}, status_code=status, headers=headers)
 
 
 _IDENTITY_STATUS: tuple[tuple[type[IdentityError], int], ...] = (
@@ -99,8 +99,11 @@ def install(app: FastAPI) -> None:
 
     async def inventory_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, InventoryError)
-        status = {"HSS.0010": 403, "HSS.0011": 404, "APIG.0301": 401, "APIG.0307": 401}.get(exc.code, 400)
-        return envelope(status, exc.code, str(exc))
+        status = {"HSS.0000": 503, "HSS.0010": 403, "HSS.0011": 404, "APIG.0301": 401, "APIG.0307": 401}.get(
+            exc.code, 400
+        )
+        # 503: a write that lost to concurrent ones, rolled back whole; the same request again will do.
+        return envelope(status, exc.code, str(exc), {"Retry-After": "1"} if status == 503 else None)
 
     app.add_exception_handler(SecretKeyError, secret_key_error)
 

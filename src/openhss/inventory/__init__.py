@@ -11,6 +11,7 @@ from openhss.inventory.ingest import apply_report
 from openhss.inventory.interface import (
     AgentDenied,
     AgentIdentity,
+    ConcurrentChange,
     Enrollment,
     HostFacts,
     IngestResult,
@@ -28,6 +29,7 @@ __all__ = [
     "AgentDenied",
     "AgentIdentity",
     "AgentRegistry",
+    "ConcurrentChange",
     "DesignatedImage",
     "EnrollError",
     "Enrollment",

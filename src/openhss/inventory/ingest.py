@@ -13,6 +13,7 @@ from openhss.inventory.counts import refresh_counts
 from openhss.inventory.interface import (
     AgentDenied,
     AgentIdentity,
+    ConcurrentChange,
     IngestResult,
     InventoryReport,
     ReportedContainer,
@@ -134,13 +135,33 @@ def _image_rows(
         for values in new:
             values["name_id"] = name_ids[str(values["image_name"])]
         _inherit_scans(conn, new)
+        insert_new = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(images)
+        insert_new = insert_new.on_conflict_do_nothing(index_elements=list(_IMAGE_KEY))
         # Another host's ingest may create the same row meanwhile (hosts share their images): on
         # PostgreSQL this insert then waits for that transaction and skips the row, and the lookup
-        # below (a statement of its own, so it sees what committed) gives the id that won.
-        insert_new = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(images)
-        conn.execute(insert_new.on_conflict_do_nothing(index_elements=list(_IMAGE_KEY)), new)
-        found.update(_known_rows(conn, report.project_id, {k: wanted[k] for k in wanted if k not in found}))
+        # below (a statement of its own, so it sees what committed) gives the id that won. That
+        # row may be deleted before the lookup locks it (its project or image forgotten), and
+        # then it is created again: every key leaves with a row, locked until the commit.
+        missing = new
+        for _ in range(_CREATE_ATTEMPTS):
+            conn.execute(insert_new, missing)
+            found.update(
+                _known_rows(conn, report.project_id, {_key_of(v): wanted[_key_of(v)] for v in missing})
+            )
+            missing = [values for values in missing if _key_of(values) not in found]
+            if not missing:
+                break
+        else:
+            raise ConcurrentChange("image rows kept being deleted while this snapshot was applied")
     return found
+
+
+_CREATE_ATTEMPTS = 5
+"""Rounds of creating an image row that concurrent deletes keep removing before it is locked."""
+
+
+def _key_of(values: dict[str, object]) -> _ImageKey:
+    return _ImageKey(str(values["image_name"]), str(values["image_version"]), str(values["config_digest"]))
 
 
 _IMAGE_KEY = ("project_id", "image_name", "image_version", "config_digest")
@@ -150,7 +171,13 @@ _IMAGE_KEY = ("project_id", "image_name", "image_version", "config_digest")
 def _known_rows(
     conn: Connection, project_id: str, wanted: dict[_ImageKey, dict[str, object]]
 ) -> dict[_ImageKey, str]:
-    """Ids of the rows among `wanted` that exist, updating a repo digest the engine now knows."""
+    """Ids of the rows among `wanted` that exist, updating a repo digest the engine now knows.
+
+    The rows are locked against deletion (PostgreSQL's FOR KEY SHARE, what a foreign key check
+    takes) until the commit: presence and container rows are about to point at them, and a row
+    deleted in between (its project or image forgotten by another transaction) would leave them
+    pointing at nothing. A row being deleted is waited for and, once gone, not returned.
+    """
     found: dict[_ImageKey, str] = {}
     keys = list(wanted)
     for start in range(0, len(keys), _CHUNK):
@@ -169,6 +196,7 @@ def _known_rows(
                     [(k.name, k.version, k.digest) for k in chunk]
                 )
             )
+            .with_for_update(read=True, key_share=True)
         )
         for row in rows:
             key = _ImageKey(row.image_name, row.image_version, row.config_digest)

@@ -33,6 +33,12 @@ class UnknownHost(InventoryError):
     code = "HSS.0011"
 
 
+class ConcurrentChange(InventoryError):
+    """Other transactions kept changing what this one needs; sending again will do (503)."""
+
+    code = "HSS.0000"
+
+
 @dataclass(frozen=True)
 class HostAddress:
     """One IP address of a host."""
