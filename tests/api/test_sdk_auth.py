@@ -34,7 +34,10 @@ def _error(call: object) -> ClientRequestException:
 
 
 def test_sdk_with_wrong_sk_gets_401_apig_0301(live_server: LiveServer, account: Account) -> None:
-    client = hss_client(live_server.url, account.ak, account.sk[:-1] + "x", account.project_id)
+    # Its last character changed (to "x", or "y" when it was "x": the test once passed it unchanged).
+    wrong = account.sk[:-1] + ("y" if account.sk.endswith("x") else "x")
+    assert wrong != account.sk
+    client = hss_client(live_server.url, account.ak, wrong, account.project_id)
     err = _error(lambda: client.list_image_local(ListImageLocalRequest()))
     assert (err.status_code, err.error_code) == (401, "APIG.0301")
     assert err.request_id
