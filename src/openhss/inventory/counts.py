@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from openhss.store.tables import (
     SCOPE_COPIED,
@@ -107,9 +107,15 @@ def _write(conn: Connection, ids: list[str], rows: list[dict[str, object]]) -> N
     }
     wanted = {(str(r["image_id"]), str(r["enterprise_project_id"])): r for r in rows}
     gone = sorted(held.keys() - wanted.keys())
-    for start in range(0, len(gone), _CHUNK):
-        chunk = gone[start : start + _CHUNK]
-        conn.execute(delete(s).where(tuple_(s.c.image_id, s.c.enterprise_project_id).in_(chunk)))
+    if gone:
+        # One key a row (its primary key): a row-value IN of the pairs is read by SQLite without an
+        # index (every scope row of the store), and its generic plan on PostgreSQL is a gamble.
+        conn.execute(
+            delete(s).where(
+                s.c.image_id == bindparam("k_image"), s.c.enterprise_project_id == bindparam("k_ep")
+            ),
+            [{"k_image": image_id, "k_ep": ep} for image_id, ep in gone],
+        )
     changed = [
         {"k_image": key[0], "k_ep": key[1], **{c: row[c] for c in _VALUES}}
         for key, row in sorted(wanted.items())

@@ -14,6 +14,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from openhss.store.queue_lock import QueueLock
+
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: serialises migrations when several servers start at once on PostgreSQL.
 _MIGRATION_LOCK = 7264_4877
@@ -22,6 +24,9 @@ _MIGRATION_LOCK = 7264_4877
 _RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
 WRITE_ATTEMPTS = 5
 """How many times `Database.write` runs a unit of work that PostgreSQL keeps aborting."""
+
+_SQLITE_WRITE_WAIT = 30.0
+"""Seconds a SQLite writer waits for the writers before it (SQLite's own busy timeout is the same)."""
 
 T = TypeVar("T")
 log = logging.getLogger("openhss.store")
@@ -42,6 +47,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = _create_engine(url)
+        # SQLite lets one writer in at a time, and one waiting at BEGIN IMMEDIATE polls with growing
+        # sleeps (up to 100 ms) while a newcomer may take the lock at once: four agents reporting
+        # 25 ms snapshots made one of them wait 4.3 s (p99, bench/fleet/ingest.py). Writers of
+        # this process take turns here instead, in the order they came; other processes (a CLI
+        # ingest or scan) still meet SQLite's own busy timeout.
+        self._sqlite_writers = QueueLock()
 
     @property
     def dialect(self) -> str:
@@ -59,13 +70,20 @@ class Database:
         transaction is REPEATABLE READ (under its default READ COMMITTED each statement sees the
         commits made before it started); a SQLite transaction reads one snapshot already (WAL).
         """
-        with self.engine.connect() as conn:
-            if write:
-                conn = conn.execution_options(openhss_write=True)
-            if snapshot and self.dialect == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield conn
+        queued = write and self.dialect == "sqlite"
+        if queued and not self._sqlite_writers.acquire(timeout=_SQLITE_WRITE_WAIT):
+            raise StoreError(f"the store stayed busy with other writes for {_SQLITE_WRITE_WAIT:.0f} s")
+        try:
+            with self.engine.connect() as conn:
+                if write:
+                    conn = conn.execution_options(openhss_write=True)
+                if snapshot and self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
+        finally:
+            if queued:
+                self._sqlite_writers.release()
 
     def write(self, work: Callable[[Connection], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
         """Run `work` in a write transaction; run it again, in a new one, if PostgreSQL aborted it.
