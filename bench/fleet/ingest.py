@@ -11,12 +11,15 @@ sequence numbers and last-seen times move). The hosts share their base images, a
 so concurrent agents lock the same image rows. For each count in `--agents`, that many threads
 each re-report their own hosts for `--seconds`; prints reports a second, p50/p99 latency, and the
 transactions the database aborted and `Database.write` ran again. Checks that no report created
-an image row (the rebuilt snapshots are the stored ones).
+an image row (the rebuilt snapshots are the stored ones). First prints what reading and checking
+the largest snapshot's JSON costs (`parse_report`, the route's step before the ingest).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
 import statistics
 import sys
@@ -29,6 +32,7 @@ from sqlalchemy import Connection, func, select
 from openhss.inventory.ingest import apply_report
 from openhss.inventory.interface import HostFacts, InventoryReport, ReportedContainer, ReportedImage
 from openhss.inventory.names import UNTAGGED
+from openhss.inventory.report import SCHEMA_VERSION, parse_report
 from openhss.store import Database
 from openhss.store.tables import containers, hosts, image_hosts, images
 
@@ -88,6 +92,23 @@ def snapshot(conn: Connection, host_id: str) -> InventoryReport:
     )
 
 
+def report_json(report: InventoryReport) -> bytes:
+    """The report as its agent sends it (schema openhss.inventory/v1)."""
+    document = dataclasses.asdict(report)
+    document["schema"] = SCHEMA_VERSION
+    return json.dumps(document).encode()
+
+
+def parse_ms(body: bytes, runs: int = 5) -> float:
+    """Median ms of reading and checking the report, as `POST /agent/v1/inventory` does first."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        parse_report(body)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
 class _Aborts(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
@@ -131,6 +152,8 @@ def main() -> int:
     print(
         f"{len(reports)} hosts, {min(held)}-{max(held)} images and {sum(len(r.containers) for r in reports)} containers in all"
     )
+    largest = report_json(max(reports, key=lambda r: len(r.images)))
+    print(f"reading and checking the largest report ({len(largest) // 1024} KB): {parse_ms(largest):.1f} ms")
     seqs = [r.seq for r in reports]
     lock = threading.Lock()
     for agents in (int(a) for a in args.agents.split(",")):

@@ -162,6 +162,14 @@ def test_bad_credentials_and_bad_reports(
     assert not_json.status_code == 400
     bad_ip = dict(ok, host={"name": "n1", "addresses": [{"address": "10.0.0.999", "kind": "private"}]})
     assert post(http, h, bad_ip).status_code == 400
+    # Numbers the store's 64-bit columns cannot hold, and an image ID with a newline after it.
+    for huge in (dict(ok, seq=2**63), dict(ok, images=[dict(ok["images"][0], size=10**30)])):
+        response = post(http, h, huge)
+        assert (response.status_code, response.json()["error_code"]) == (400, "HSS.0001")
+    newline = dict(ok, images=[dict(ok["images"][0], id=ok["images"][0]["id"] + "\n")])
+    response = post(http, h, newline)
+    assert (response.status_code, response.json()["error_code"]) == (400, "HSS.0001")
+    assert "images/0/id" in response.json()["error_msg"]
     assert _table_size(context, images) == 0
 
 
