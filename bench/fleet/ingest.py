@@ -1,6 +1,7 @@
 """What an agent's routine report costs: the same snapshot again, alone and from many agents at once.
 
-    PYTHONPATH=src python bench/fleet/ingest.py sqlite:////tmp/fleet.db [--hosts 8] [--skip N] [--agents 1,4] [--seconds 20]
+    PYTHONPATH=src python bench/fleet/ingest.py sqlite:////tmp/fleet.db [--hosts 8] [--skip N] [--agents 1,4]
+        [--seconds 20] [--restart]
 
 Agents send a full snapshot every few minutes, and most of them say what the last one said. This
 rebuilds the snapshot of each of the `--hosts` hosts holding the most images (after the `--skip`
@@ -11,8 +12,11 @@ sequence numbers and last-seen times move). The hosts share their base images, a
 so concurrent agents lock the same image rows. For each count in `--agents`, that many threads
 each re-report their own hosts for `--seconds`; prints reports a second, p50/p99 latency, and the
 transactions the database aborted and `Database.write` ran again. Checks that no report created
-an image row (the rebuilt snapshots are the stored ones). First prints what reading and checking
-the largest snapshot's JSON costs (`parse_report`, the route's step before the ingest).
+an image row (the rebuilt snapshots are the stored ones). With `--restart`, each report differs
+from the host's last by one container replaced by a new one of the same image (a restarted pod:
+that image's hosts and containers are counted again over the fleet); the store keeps the new
+containers. First prints what reading and checking the largest snapshot's JSON costs
+(`parse_report`, the route's step before the ingest).
 """
 
 from __future__ import annotations
@@ -30,16 +34,30 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 from openhss.inventory.ingest import apply_report
-from openhss.inventory.interface import HostFacts, InventoryReport, ReportedContainer, ReportedImage
+from openhss.inventory.interface import (
+    HostAddress,
+    HostFacts,
+    InventoryReport,
+    ReportedContainer,
+    ReportedImage,
+)
 from openhss.inventory.names import UNTAGGED
 from openhss.inventory.report import SCHEMA_VERSION, parse_report
 from openhss.store import Database
-from openhss.store.tables import containers, hosts, image_hosts, images
+from openhss.store.tables import containers, host_addresses, hosts, image_hosts, images
 
 
 def snapshot(conn: Connection, host_id: str) -> InventoryReport:
-    """The host's snapshot as its agent would send it again (sequence number left to the caller)."""
+    """The host's snapshot as its agent would send it again (sequence number left to the caller):
+    its addresses, images with their tags and repo digests, and containers, as stored."""
     host = conn.execute(select(hosts).where(hosts.c.id == host_id)).one()
+    a = host_addresses
+    addresses = tuple(
+        HostAddress(r.address, r.kind)
+        for r in conn.execute(
+            select(a.c.address, a.c.kind).where(a.c.host_id == host_id).order_by(a.c.address)
+        )
+    )
     i = images
     held = conn.execute(
         select(
@@ -70,7 +88,7 @@ def snapshot(conn: Connection, host_id: str) -> InventoryReport:
         run_id=host.run_id or "bench",
         run_started_ms=host.run_started_ms,
         seq=host.seq,
-        host=HostFacts(name=host.name, os=host.os, engine=host.engine),
+        host=HostFacts(name=host.name, os=host.os, engine=host.engine, addresses=addresses),
         images=tuple(
             ReportedImage(d, tuple(tags), tuple(digests), size, created)
             for d, (tags, digests, size, created) in by_digest.items()
@@ -90,6 +108,15 @@ def snapshot(conn: Connection, host_id: str) -> InventoryReport:
             for r in conn.execute(select(c).where(c.c.host_id == host_id).order_by(c.c.container_id))
         ),
     )
+
+
+def restarted(report: InventoryReport, seq: int) -> InventoryReport:
+    """The report with one of its containers (a different one each time) replaced by a new
+    container of the same image, as a restarted pod's: its image's counts are taken again."""
+    k = seq % len(report.containers)
+    old = report.containers[k]
+    new = dataclasses.replace(old, id=f"{old.id[:100]}-r{seq}")
+    return dataclasses.replace(report, containers=(*report.containers[:k], new, *report.containers[k + 1 :]))
 
 
 def report_json(report: InventoryReport) -> bytes:
@@ -128,6 +155,11 @@ def main() -> int:
     parser.add_argument("--skip", type=int, default=0, help="after this many of them (10000: typical hosts)")
     parser.add_argument("--agents", default="1,4", help="comma-separated counts of concurrent agents")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="each report has one container replaced by a new one of the same image (a restarted pod)",
+    )
     args = parser.parse_args()
     url = args.database if "://" in args.database else f"sqlite:///{Path(args.database).resolve()}"
     db = Database(url)
@@ -173,6 +205,8 @@ def main() -> int:
                         seqs[h] += 1
                         seq = seqs[h]
                     report = InventoryReport(**{**reports[h].__dict__, "seq": seq})
+                    if args.restart and report.containers:
+                        report = reports[h] = restarted(report, seq)  # one change since the last
                     started = time.perf_counter()
                     result = apply_report(db, report)
                     elapsed = time.perf_counter() - started

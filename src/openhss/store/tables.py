@@ -364,6 +364,8 @@ image_hosts = Table(
     Column("created_ms", BigInteger, nullable=False, server_default="0"),
     # Covering: a host filter reads image ids and their page key from the index alone.
     Index("ix_image_hosts_host_id_image_id_created_ms", "host_id", "image_id", "created_ms"),
+    # Covering: an image's hosts are counted per enterprise project from the index (0017).
+    Index("ix_image_hosts_image_id_enterprise_project_id", "image_id", "enterprise_project_id"),
 )
 
 containers = Table(
@@ -384,7 +386,8 @@ containers = Table(
     Column("created_ms", BigInteger, nullable=False, default=0),
     # The image's created_ms (the page order's first column), kept by migration 0014's triggers.
     Column("image_created_ms", BigInteger, nullable=False, server_default="0"),
-    Index("ix_containers_image_id", "image_id"),
+    # Covering: an image's containers are counted per enterprise project from the index (0017).
+    Index("ix_containers_image_id_enterprise_project_id", "image_id", "enterprise_project_id"),
     Index("ix_containers_project_id_container_id", "project_id", "container_id"),
     Index("ix_containers_project_id_pod_id", "project_id", "pod_id"),
 )
