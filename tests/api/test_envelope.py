@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -24,15 +25,21 @@ def test_request_id_is_fresh_or_echoed(live_server: LiveServer) -> None:
     assert first.json() == {"error_code": "HSS.0011", "error_msg": "resource not found"}
 
 
-def test_unexpected_error_is_a_500_envelope_without_traceback(context: ServerContext) -> None:
+def _raising(context: ServerContext, error: Exception) -> httpx.Response:
+    """The server's answer to a request whose route raises `error`."""
     app: FastAPI = create_app(context)
 
-    @app.get("/boom")
-    def boom() -> None:
-        raise RuntimeError("secret internals /etc/shadow")
+    @app.get("/raises")
+    def raises() -> None:
+        raise error
 
     with TestClient(app, raise_server_exceptions=False) as http:
-        response = http.get("/boom")
+        response: httpx.Response = http.get("/raises")
+    return response
+
+
+def test_unexpected_error_is_a_500_envelope_without_traceback(context: ServerContext) -> None:
+    response = _raising(context, RuntimeError("secret internals /etc/shadow"))
     assert response.status_code == 500
     assert response.json() == {"error_code": "HSS.0000", "error_msg": "internal server error"}
     assert response.headers["X-Request-Id"]
@@ -40,20 +47,11 @@ def test_unexpected_error_is_a_500_envelope_without_traceback(context: ServerCon
 
 
 def test_a_write_lost_to_concurrent_ones_is_a_503_to_send_again(context: ServerContext) -> None:
-    app: FastAPI = create_app(context)
-
-    @app.post("/contested")
-    def contested() -> None:
-        raise ConcurrentChange("image rows kept being deleted while this snapshot was applied")
-
-    with TestClient(app, raise_server_exceptions=False) as http:
-        response = http.post("/contested")
+    message = "image rows kept being deleted while this snapshot was applied"
+    response = _raising(context, ConcurrentChange(message))
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
-    assert response.json() == {
-        "error_code": "HSS.0000",
-        "error_msg": "image rows kept being deleted while this snapshot was applied",
-    }
+    assert response.json() == {"error_code": "HSS.0000", "error_msg": message}
 
 
 def test_openapi_describes_every_route(live_server: LiveServer) -> None:
