@@ -36,6 +36,7 @@ def serve(settings: Settings, host: str, port: int, tls_cert: str | None, tls_ke
     logging.config.dictConfig(log_config)
     context = build_context(settings)
     context.db.migrate()
+    context.db.forget_fts_statistics()
     if settings.match_warmup_entries > 0:
         start_warm_up(context.db, WarmupLimits(entries=settings.match_warmup_entries))
     uvicorn.run(
