@@ -66,7 +66,7 @@ def test_a_waiter_that_times_out_leaves_the_line() -> None:
     assert lock.acquire(timeout=1)
     started = time.monotonic()
     assert not lock.acquire(timeout=0.05)
-    assert time.monotonic() - started >= 0.05
+    assert time.monotonic() - started >= 0.04  # it waited (timers may wake a little early)
     assert len(lock._waiting) == 0
     lock.release()  # no one waits: the lock is free again
     assert lock.acquire(timeout=0)
