@@ -284,19 +284,25 @@ class _Interloper:
                 del conn.info["interloper"]
 
 
+def _contested(db: Database, rounds: int) -> tuple[str, str, _Interloper]:
+    """A project whose host 0 holds an `nginx` image (so the name is known), the digest host 1 is
+    about to report, and an interloper that takes and deletes that new row `rounds` times."""
+    project_id = _project(db)
+    other = "sha256:" + hashlib.sha256(b"other").hexdigest()
+    apply_report(db, _report(project_id, 0, 1, [(other, TAGS[1])]))
+    with db.begin() as conn:
+        name_id = conn.execute(select(image_names.c.id).where(image_names.c.name == "nginx")).scalar_one()
+    digest = "sha256:" + hashlib.sha256(b"contested").hexdigest()
+    return project_id, digest, _Interloper(db, project_id, digest, name_id, rounds)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("rounds", [1, 4])
 def test_a_new_image_row_taken_and_deleted_before_the_ingest_locks_it(db: Database, rounds: int) -> None:
     """The row another ingest created meanwhile is deleted before this one finds it: it is created again."""
     if db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time")
-    project_id = _project(db)
-    other = "sha256:" + hashlib.sha256(b"other").hexdigest()
-    apply_report(db, _report(project_id, 0, 1, [(other, TAGS[1])]))  # "nginx" is known: its name id
-    with db.begin() as conn:
-        name_id = conn.execute(select(image_names.c.id).where(image_names.c.name == "nginx")).scalar_one()
-    digest = "sha256:" + hashlib.sha256(b"contested").hexdigest()
-    interloper = _Interloper(db, project_id, digest, name_id, rounds)
+    project_id, digest, interloper = _contested(db, rounds)
     try:
         apply_report(db, _report(project_id, 1, 1, [(digest, TAGS[1])]))
     finally:
@@ -317,22 +323,15 @@ def test_an_ingest_that_never_keeps_its_new_row_fails_whole(db: Database) -> Non
     """Rows deleted round after round: the report fails as a whole (503 at the API) and changes nothing."""
     if db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time")
-    project_id = _project(db)
-    other = "sha256:" + hashlib.sha256(b"other").hexdigest()
-    apply_report(db, _report(project_id, 0, 1, [(other, TAGS[1])]))
+    project_id, digest, interloper = _contested(db, 100)
+    seq = select(hosts.c.seq).where(hosts.c.id == f"{project_id[:8]}-h1")
     with db.begin() as conn:
-        name_id = conn.execute(select(image_names.c.id).where(image_names.c.name == "nginx")).scalar_one()
-        before = conn.execute(select(hosts.c.seq).where(hosts.c.id == f"{project_id[:8]}-h1")).scalar_one()
-    digest = "sha256:" + hashlib.sha256(b"contested").hexdigest()
-    interloper = _Interloper(db, project_id, digest, name_id, 100)
+        before = conn.execute(seq).scalar_one()
     try:
         with pytest.raises(ConcurrentChange):
             apply_report(db, _report(project_id, 1, 1, [(digest, TAGS[1])]))
     finally:
         interloper.close()
     with db.begin() as conn:
-        assert (
-            conn.execute(select(hosts.c.seq).where(hosts.c.id == f"{project_id[:8]}-h1")).scalar_one()
-            == before
-        )
+        assert conn.execute(seq).scalar_one() == before
     _assert_exact(db, project_id)
