@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet as shape
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from stores import store_url
 
 from openhss.api.context import build_context
 from openhss.config import Settings
@@ -104,7 +105,7 @@ def main() -> int:
     parser.add_argument("--containers", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    url = args.database if "://" in args.database else f"sqlite:///{Path(args.database).resolve()}"
+    url = store_url(args.database)
     started = time.monotonic()
     context = build_context(
         Settings.from_env({"OPENHSS_HOME": tempfile.mkdtemp(prefix="fleet-"), "OPENHSS_DATABASE_URL": url})

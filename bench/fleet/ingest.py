@@ -31,7 +31,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import Connection, func, select
+from stores import busiest_hosts, store_url
 
 from openhss.inventory.ingest import apply_report
 from openhss.inventory.interface import (
@@ -161,23 +163,12 @@ def main() -> int:
         help="each report has one container replaced by a new one of the same image (a restarted pod)",
     )
     args = parser.parse_args()
-    url = args.database if "://" in args.database else f"sqlite:///{Path(args.database).resolve()}"
-    db = Database(url)
+    db = Database(store_url(args.database))
     aborts = _Aborts()
     logging.getLogger("openhss").addHandler(aborts)
     logging.getLogger("openhss").setLevel(logging.INFO)
     with db.begin() as conn:
-        busiest = (
-            conn.execute(
-                select(image_hosts.c.host_id)
-                .group_by(image_hosts.c.host_id)
-                .order_by(func.count().desc(), image_hosts.c.host_id)
-                .offset(args.skip)
-                .limit(args.hosts)
-            )
-            .scalars()
-            .all()
-        )
+        busiest = busiest_hosts(conn, image_hosts.c.host_id, args.skip, args.hosts)
         reports = [snapshot(conn, h) for h in busiest]
         rows_before = conn.execute(select(func.count()).select_from(images)).scalar_one()
     held = [len(r.images) for r in reports]

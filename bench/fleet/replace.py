@@ -20,7 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqlalchemy import delete, insert, select
+from stores import busiest_hosts, store_url
 
 from openhss.store import Database
 from openhss.store.tables import containers
@@ -35,21 +37,10 @@ def main() -> int:
     parser.add_argument("--skip", type=int, default=0, help="start after this many of the busiest hosts")
     parser.add_argument("--keep", action="store_true", help="commit the replacements (the store changes)")
     args = parser.parse_args()
-    url = args.database if "://" in args.database else f"sqlite:///{Path(args.database).resolve()}"
-    db = Database(url)
+    db = Database(store_url(args.database))
     c = containers
     with db.begin() as conn:
-        busiest = (
-            conn.execute(
-                select(c.c.host_id)
-                .group_by(c.c.host_id)
-                .order_by(func.count().desc(), c.c.host_id)
-                .offset(args.skip)
-                .limit(args.hosts)
-            )
-            .scalars()
-            .all()
-        )
+        busiest = busiest_hosts(conn, c.c.host_id, args.skip, args.hosts)
     shuffle = random.Random(1).shuffle
     per_host: list[float] = []
     replaced = 0
