@@ -4,9 +4,9 @@ Every ingest that changes what a host holds recounts the images involved over th
 (`inventory/counts.py`: hosts and containers per enterprise project). Presence rows were found by
 their primary key (image, host) and container rows by `ix_containers_image_id`, and each row was
 then read from the table for its enterprise project: a container restart on a host whose image
-runs on thousands of hosts cost 37-50 ms (SQLite and PostgreSQL alike, warm), most of it those
-reads. With (image, enterprise project) indexes the counts are read from the index alone: ~7 ms
-(SQLite) and ~10 ms (PostgreSQL) for the same restarts. The container index replaces
+runs on thousands of hosts cost 44-50 ms (SQLite) and 37-47 ms (PostgreSQL), warm, most of it
+those reads. With (image, enterprise project) indexes the counts are read from the index alone:
+5.4-5.8 ms (SQLite) and 12-14 ms (PostgreSQL) for the same restarts (bench/README.md, "Ingest"). The container index replaces
 `ix_containers_image_id` (same first column: what used it, the foreign key's ON DELETE SET NULL
 among them, uses this one).
 
